@@ -1,0 +1,3 @@
+module github.com/hmpsh/hmpsh
+
+go 1.26.8
