@@ -4,6 +4,11 @@
 #   - bookworm-backports' qemu-system-x86 (10.0), unpacked with dpkg -x into
 #     $QEMU_CACHE (both packages share a name, so only one can be installed;
 #     the unpacked one uses the libraries the installed one pulled in).
+#     Its own modules (qemu-system-common, -modules-opengl, -modules-spice)
+#     are unpacked too: Debian's 10.0 looks for modules in the 7.2 module
+#     directory and aborts on loading one ("-device help", "info qdm") unless
+#     QEMU_MODULE_DIR points at $QEMU_CACHE/10.0/usr/lib/x86_64-linux-gnu/qemu,
+#     where it finds its own first (internal/qemutest sets it).
 # Idempotent: a second run does nothing but check.
 set -eu
 
@@ -29,7 +34,8 @@ if ! dpkg-query -W -f='${Status} ${Version}\n' qemu-system-x86 2>/dev/null | gre
 	echo "install-qemu: installing Debian 12's qemu-system-x86 (7.2)" >&2
 	need_update=1
 fi
-if [ ! -x "$QEMU_CACHE/10.0/usr/bin/qemu-system-x86_64" ]; then
+QEMU10_MODDIR=$QEMU_CACHE/10.0/usr/lib/x86_64-linux-gnu/qemu
+if [ ! -x "$QEMU_CACHE/10.0/usr/bin/qemu-system-x86_64" ] || [ ! -d "$QEMU10_MODDIR" ]; then
 	need_update=1
 fi
 [ -z "$need_update" ] && { echo "install-qemu: QEMU 7.2 and 10.0 present" >&2; exit 0; }
@@ -41,13 +47,15 @@ sudo_ apt-get install -y -qq --no-install-recommends qemu-system-x86 seabios ipx
 dpkg-query -W -f='${Version}' qemu-system-x86 | grep -q '^1:7\.2' ||
 	{ echo "install-qemu: installed qemu-system-x86 is not 7.2" >&2; exit 1; }
 
-if [ ! -x "$QEMU_CACHE/10.0/usr/bin/qemu-system-x86_64" ]; then
+if [ ! -x "$QEMU_CACHE/10.0/usr/bin/qemu-system-x86_64" ] || [ ! -d "$QEMU10_MODDIR" ]; then
 	echo "install-qemu: unpacking bookworm-backports' qemu-system-x86 (10.0) into $QEMU_CACHE/10.0" >&2
 	v10=$(apt-cache madison qemu-system-x86 | awk -F'|' '$3 ~ /backports/ && $2 ~ /10\.0/ {gsub(/ /,"",$2); print $2; exit}')
 	[ -n "$v10" ] || { echo "install-qemu: no QEMU 10.0 in bookworm-backports" >&2; exit 1; }
 	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get download -qq "qemu-system-x86=$v10" "qemu-system-data=$v10" "seabios/bookworm-backports" 2>/dev/null \
-		|| (cd "$tmp" && apt-get download -qq "qemu-system-x86=$v10" "qemu-system-data=$v10"))
+	pkgs10="qemu-system-x86=$v10 qemu-system-data=$v10 qemu-system-common=$v10 qemu-system-modules-opengl=$v10 qemu-system-modules-spice=$v10"
+	# shellcheck disable=SC2086 # word splitting of the package list is wanted
+	(cd "$tmp" && apt-get download -qq $pkgs10 "seabios/bookworm-backports" 2>/dev/null \
+		|| (cd "$tmp" && apt-get download -qq $pkgs10))
 	rm -rf "$QEMU_CACHE/10.0.tmp"
 	mkdir -p "$QEMU_CACHE/10.0.tmp"
 	for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$QEMU_CACHE/10.0.tmp"; done
