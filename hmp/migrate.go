@@ -1,0 +1,271 @@
+package hmp
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hmpsh/hmpsh/qmp"
+	"github.com/hmpsh/hmpsh/split"
+	"github.com/hmpsh/hmpsh/transports"
+)
+
+// destination is what -c CHANNEL... or URI became.
+type destination struct {
+	chans []transports.Channel
+	objs  []qmp.Object // the channels as typed QMP, in the order given
+}
+
+// readDestination parses the -c values or the positional URI of a
+// migration command; exactly one of the two forms must be used.
+func readDestination(c *Call, channels []string, uri string, hasURI bool, role transports.Role) (*destination, error) {
+	switch {
+	case len(channels) > 0 && hasURI && !transports.LooksLikeURI(uri):
+		return nil, c.Errorf("unexpected %q after -c %s; a CHANNEL with spaces goes in double quotes: -c \"%s %s\"", uri, channels[len(channels)-1], channels[len(channels)-1], uri)
+	case len(channels) > 0 && hasURI:
+		return nil, c.Errorf("give either -c CHANNEL or a URI, not both (%q)", uri)
+	case len(channels) == 0 && !hasURI:
+		return nil, c.Errorf("missing destination: -c CHANNEL or URI; usage: %s", c.Cmd.Usage())
+	case hasURI && !transports.LooksLikeURI(uri):
+		return nil, c.Errorf("%q is not a URI; a CHANNEL is written after -c: %s -c %s", uri, c.Cmd.Name, uri)
+	}
+	specs, flag := channels, "-c "
+	if hasURI {
+		specs, flag = []string{uri}, ""
+	}
+	d := &destination{}
+	for _, spec := range specs {
+		ch, obj, err := c.Target.channel(spec)
+		if err != nil {
+			return nil, c.Errorf("%s%s: %w", flag, split.Quote(spec), err)
+		}
+		d.chans = append(d.chans, ch)
+		d.objs = append(d.objs, obj)
+	}
+	if err := transports.Check(d.chans, role); err != nil {
+		if len(specs) == 1 {
+			return nil, c.Errorf("%s%s: %w", flag, split.Quote(specs[0]), err)
+		}
+		return nil, c.Errorf("%w", err)
+	}
+	return d, nil
+}
+
+// channel reads one CHANNEL or legacy URI into a typed MigrationChannel,
+// through the schema: the CHANNEL's keys are the MigrationAddress members,
+// flattened as QAPI flattens unions, plus channel-type.
+func (t *Target) channel(spec string) (transports.Channel, qmp.Object, error) {
+	var kvs []split.KV
+	var err error
+	if transports.LooksLikeURI(spec) {
+		kvs, err = transports.ParseURI(spec)
+	} else {
+		kvs, err = split.KeyVals(spec, "transport")
+	}
+	if err != nil {
+		return transports.Channel{}, nil, err
+	}
+	kvs = transports.FillDefaults(kvs)
+
+	s, chType := t.channelType()
+	if chType == nil {
+		return transports.Channel{}, nil, fmt.Errorf("no schema knows MigrationChannel")
+	}
+	chTypeMember, _ := s.Member(chType, "channel-type")
+	addrMember, _ := s.Member(chType, "addr")
+	var ctValue *string
+	var pairs []qmp.Pair
+	for _, kv := range kvs {
+		if kv.Key == "channel-type" {
+			if ctValue != nil {
+				return transports.Channel{}, nil, &qmp.ArgError{Key: kv.Key, Problem: "is given twice"}
+			}
+			v := kv.Value
+			ctValue = &v
+			continue
+		}
+		pairs = append(pairs, qmp.Pair{Key: kv.Key, Value: kv.Value})
+	}
+	ct := "main"
+	if ctValue != nil {
+		ct = *ctValue
+		if e := s.Entity(chTypeMember.Type); !e.HasValue(ct) {
+			return transports.Channel{}, nil, &qmp.ArgError{Key: "channel-type", Value: ct, Problem: "unknown value", Valid: e.Values, Kind: "values", Suggest: qmp.Suggest(ct, e.Values)}
+		}
+	}
+	opt := &qmp.ConvertOptions{ListFromString: func(path, v string) ([]string, error) {
+		if path == "args" {
+			return transports.SplitArgs(v)
+		}
+		return nil, &qmp.ArgError{Key: path, Problem: fmt.Sprintf("is a list: write %s.0=..., %s.1=...", path, path)}
+	}}
+	addr, err := s.Convert(s.Entity(addrMember.Type), pairs, opt, "")
+	if err != nil {
+		var ae *qmp.ArgError
+		if errors.As(err, &ae) && ae.Kind == "keys" {
+			// channel-type is a key of the CHANNEL too.
+			ae.Valid = append(append([]string(nil), ae.Valid...), "channel-type")
+		}
+		return transports.Channel{}, nil, err
+	}
+	obj := qmp.Object{{Name: "channel-type", Value: ct}, {Name: "addr", Value: addr}}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return transports.Channel{}, nil, err
+	}
+	ch, err := transports.ChannelFromJSON(data)
+	if err != nil {
+		return transports.Channel{}, nil, err
+	}
+	return ch, obj, nil
+}
+
+// uri renders the destination as the one legacy URI command takes; why
+// says why a URI is needed, for the error when there is none.
+func (d *destination) uri(c *Call, why string) (string, error) {
+	caps := c.Target.uriCaps()
+	for _, ch := range d.chans {
+		if ch.Type != "main" {
+			return "", c.Errorf("channel-type=%s has no URI form; %s", ch.Type, why)
+		}
+	}
+	s, err := transports.RenderURI(d.chans[0], caps)
+	if err != nil {
+		return "", c.Errorf("%w; %s", err, why)
+	}
+	return s, nil
+}
+
+// destinationArgs puts the destination into the arguments of command as
+// the target wants it: channels when it can take them, else a URI.
+func destinationArgs(c *Call, command string, d *destination) (qmp.Object, error) {
+	if c.Target.sendsChannels(command) {
+		list := make([]any, len(d.objs))
+		for i, o := range d.objs {
+			list[i] = o
+		}
+		return qmp.Object{{Name: "channels", Value: list}}, nil
+	}
+	u, err := d.uri(c, fmt.Sprintf("QEMU %s's %s takes only a URI", c.Target.Version(), command))
+	if err != nil {
+		return nil, err
+	}
+	return qmp.Object{{Name: "uri", Value: u}}, nil
+}
+
+func translateMigrate(c *Call) ([]qmp.Request, error) {
+	uri, hasURI := c.Arg("uri")
+	d, err := readDestination(c, c.Values("channel"), uri, hasURI, transports.Connect)
+	if err != nil {
+		return nil, err
+	}
+	args, err := destinationArgs(c, "migrate", d)
+	if err != nil {
+		return nil, err
+	}
+	s := c.Target.Schema
+	margs := s.Args("migrate")
+	for _, f := range []struct{ flag, member string }{{"blk", "blk"}, {"inc", "inc"}} {
+		if !c.Flag(f.flag) {
+			continue
+		}
+		if _, ok := s.Member(margs, f.member); !ok {
+			opt := map[string]string{"blk": "-b", "inc": "-i"}[f.flag]
+			return nil, c.Errorf("%s (block migration) was removed in QEMU 9.1 and QEMU %s does not have it; copy disks with blockdev-mirror (or drive-mirror) to the destination's NBD server instead", opt, c.Target.Version())
+		}
+		args = append(args, qmp.Field{Name: f.member, Value: true})
+	}
+	if c.Flag("resume") {
+		if _, ok := s.Member(margs, "resume"); !ok {
+			return nil, c.Errorf("-r: QEMU %s's migrate cannot resume (no \"resume\" argument)", c.Target.Version())
+		}
+		args = append(args, qmp.Field{Name: "resume", Value: true})
+	}
+	return []qmp.Request{{Execute: "migrate", Arguments: args}}, nil
+}
+
+func translateIncoming(c *Call) ([]qmp.Request, error) {
+	uri, hasURI := c.Arg("uri")
+	d, err := readDestination(c, c.Values("channel"), uri, hasURI, transports.Listen)
+	if err != nil {
+		return nil, err
+	}
+	args, err := destinationArgs(c, "migrate-incoming", d)
+	if err != nil {
+		return nil, err
+	}
+	return []qmp.Request{{Execute: "migrate-incoming", Arguments: args}}, nil
+}
+
+func translateRecover(c *Call) ([]qmp.Request, error) {
+	uri, hasURI := c.Arg("uri")
+	d, err := readDestination(c, c.Values("channel"), uri, hasURI, transports.Listen)
+	if err != nil {
+		return nil, err
+	}
+	// migrate-recover takes nothing but a URI, on every QEMU.
+	u, err := d.uri(c, "migrate-recover takes only a URI")
+	if err != nil {
+		return nil, err
+	}
+	return []qmp.Request{{Execute: "migrate-recover", Arguments: qmp.Object{{Name: "uri", Value: u}}}}, nil
+}
+
+func translateSetCapability(c *Call) ([]qmp.Request, error) {
+	name, _ := c.Arg("capability")
+	state, _ := c.Arg("state")
+	s := c.Target.Schema
+	enum := s.Path(s.Args("migrate-set-capabilities"), "capabilities", "[]", "capability")
+	if enum == nil {
+		return nil, c.Errorf("QEMU %s has no migrate-set-capabilities", c.Target.Version())
+	}
+	if !enum.HasValue(name) {
+		return nil, c.Errorf("%s", &qmp.ArgError{Problem: fmt.Sprintf("unknown capability %q", name), Valid: enum.Values, Kind: "capabilities", Suggest: qmp.Suggest(name, enum.Values)})
+	}
+	on, ok := qmp.ParseBool(state)
+	if !ok {
+		return nil, c.Errorf("%s %s: the state is on or off", name, state)
+	}
+	return []qmp.Request{{Execute: "migrate-set-capabilities", Arguments: qmp.Object{{Name: "capabilities", Value: []any{
+		qmp.Object{{Name: "capability", Value: name}, {Name: "state", Value: on}},
+	}}}}}, nil
+}
+
+// mibParams are the parameters HMP reads in MiB when no unit is given.
+var mibParams = map[string]bool{"max-bandwidth": true, "avail-switchover-bandwidth": true}
+
+func translateSetParameter(c *Call) ([]qmp.Request, error) {
+	name, _ := c.Arg("parameter")
+	value, _ := c.Arg("value")
+	s := c.Target.Schema
+	opt := &qmp.ConvertOptions{StringFirst: true, IntUnit: func(path string) int64 {
+		if mibParams[path] {
+			return 1 << 20
+		}
+		return 1
+	}}
+	v, err := s.ConvertValue("migrate-set-parameters", name, value, opt)
+	if err != nil {
+		var ae *qmp.ArgError
+		if errors.As(err, &ae) && ae.Kind == "names" {
+			ae.Problem = fmt.Sprintf("unknown parameter %q", name)
+			ae.Kind = "parameters"
+		}
+		if m, ok := s.Member(s.Args("migrate-set-parameters"), name); ok {
+			if e := s.Entity(m.Type); e != nil && (e.MetaType == "array" || e.MetaType == "object") {
+				return nil, c.Errorf("%s is structured and cannot be set from HMP; use the QMP form: migrate-set-parameters %s.0.KEY=VALUE ...", name, name)
+			}
+		}
+		return nil, c.Errorf("%w", err)
+	}
+	return []qmp.Request{{Execute: "migrate-set-parameters", Arguments: qmp.Object{{Name: name, Value: v}}}}, nil
+}
+
+func translateContinue(c *Call) ([]qmp.Request, error) {
+	state, _ := c.Arg("state")
+	args, err := c.Target.Schema.ConvertArgs("migrate-continue", []qmp.Pair{{Key: "state", Value: state}}, nil)
+	if err != nil {
+		return nil, c.Errorf("%w", err)
+	}
+	return []qmp.Request{{Execute: "migrate-continue", Arguments: args}}, nil
+}

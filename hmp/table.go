@@ -1,0 +1,163 @@
+package hmp
+
+import (
+	"github.com/hmpsh/hmpsh/qmp"
+)
+
+// channelHelp is shared by the commands that take -c CHANNEL.
+const channelHelp = `CHANNEL is a comma-separated key=value list; its first element may leave
+out "transport=". Keys are the QMP member names:
+
+  socket,type=inet,host=H,port=P    [numeric= to= ipv4= ipv6= keep-alive= mptcp=]
+  socket,type=unix,path=P           [abstract= tight=]
+  socket,type=vsock,cid=C,port=P
+  socket,type=fd,str=NAME
+  exec,args=COMMAND                 split like a shell (nothing runs it);
+                                    or args.0=...,args.1=...
+  rdma,host=H,port=P                [the inet options]
+  file,filename=F                   [offset=N, default 0; K, M, G, T suffixes]
+
+plus channel-type=main|cpr on any channel (default main). Booleans are
+on/off. Write a literal comma as ",,". Put a CHANNEL with spaces in double
+quotes. A legacy URI is accepted wherever a CHANNEL is: -c tcp:H:P.
+
+QEMU 9.0 and later get the channel as QMP "channels"; older QEMUs get the
+equivalent URI, and a key that no URI can say is an error.`
+
+func simple(name, qmpName, short string, aliases ...string) *Command {
+	return &Command{
+		Name:     name,
+		Aliases:  aliases,
+		Short:    short,
+		QMP:      qmpName,
+		Examples: []Example{{Line: name}},
+		Translate: func(c *Call) ([]qmp.Request, error) {
+			return []qmp.Request{{Execute: qmpName}}, nil
+		},
+	}
+}
+
+// DefaultTable is the command table hmpsh ships with. It is built anew on
+// each call: tables are values, not package state.
+func DefaultTable() *Table {
+	cmds := []*Command{
+		{
+			Name:     "migrate",
+			Params:   "detach:-d,resume:-r,blk:-b,inc:-i,channel:-c=CHANNEL*,uri:URI?",
+			Synopsis: "[-d] [-r] [-b] [-i] (-c CHANNEL [-c CHANNEL] | URI)",
+			Short:    "migrate the VM to a destination given as channels or a URI",
+			QMP:      "migrate",
+			Long: `Start migrating to the destination. Without -d, wait until the migration
+ends and print how it went; -d returns at once (follow it with info
+migrate). -r resumes a paused postcopy migration. -b and -i (block
+migration, full or incremental) exist only before QEMU 9.1.
+
+A second -c adds a channel of another channel-type (a cpr channel for
+cpr-transfer needs a main one too).
+
+` + channelHelp,
+			Examples: []Example{
+				{Line: "migrate -c socket,type=inet,host=10.0.0.2,port=4444", Note: "new form"},
+				{Line: "migrate tcp:10.0.0.2:4444", Note: "legacy URI: the same QMP"},
+				{Line: "migrate -d -c socket,type=unix,path=/run/mig.sock", Note: "unix socket, don't wait"},
+				{Line: `migrate -c "exec,args=/bin/sh -c 'gzip > /tmp/vm.gz'"`, Note: "through a shell command"},
+				{Line: "migrate -c file,filename=/tmp/vm.mig,offset=4K", Note: "to a file (QEMU 8.2+)"},
+			},
+			Translate: translateMigrate,
+			Wait:      func(c *Call) bool { return !c.Flag("detach") },
+		},
+		{
+			Name:     "migrate_incoming",
+			Params:   "channel:-c=CHANNEL,uri:URI?",
+			Synopsis: "(-c CHANNEL | URI)",
+			Short:    "listen for an incoming migration (QEMU started with -incoming defer)",
+			QMP:      "migrate-incoming",
+			Long: `Start listening for the migration on a destination QEMU that was started
+with -incoming defer. A TCP port of 0 lets the kernel choose one; info
+migrate shows which.
+
+` + channelHelp,
+			Examples: []Example{
+				{Line: "migrate_incoming -c socket,type=inet,host=0.0.0.0,port=4444", Note: "new form"},
+				{Line: "migrate_incoming tcp:0.0.0.0:4444", Note: "legacy URI: the same QMP"},
+				{Line: "migrate_incoming -c socket,type=unix,path=/run/mig.sock"},
+				{Line: `migrate_incoming -c "exec,args=/bin/sh -c 'gunzip < /tmp/vm.gz'"`},
+			},
+			Translate: translateIncoming,
+		},
+		{
+			Name:     "migrate_recover",
+			Params:   "channel:-c=CHANNEL,uri:URI?",
+			Synopsis: "(-c CHANNEL | URI)",
+			Short:    "listen again for a paused postcopy migration to resume",
+			QMP:      "migrate-recover",
+			Long: `On the destination of a paused postcopy migration, listen on a new address
+for the source to resume (migrate -r). QMP's migrate-recover takes only a
+URI, so a CHANNEL is always sent as its URI.
+
+` + channelHelp,
+			Examples: []Example{
+				{Line: "migrate_recover -c socket,type=inet,host=0.0.0.0,port=4445", Note: "new form"},
+				{Line: "migrate_recover tcp:0.0.0.0:4445", Note: "legacy URI"},
+			},
+			Translate: translateRecover,
+		},
+		simple("migrate_cancel", "migrate_cancel", "cancel the current migration"),
+		simple("migrate_pause", "migrate-pause", "pause a postcopy migration (its network broke)"),
+		simple("migrate_start_postcopy", "migrate-start-postcopy", "switch a running migration to postcopy (capability postcopy-ram must be on)"),
+		{
+			Name:      "migrate_continue",
+			Params:    "state:STATE",
+			Short:     "continue a migration paused at a state (capability pause-before-switchover)",
+			QMP:       "migrate-continue",
+			Examples:  []Example{{Line: "migrate_continue pre-switchover"}},
+			Translate: translateContinue,
+		},
+		{
+			Name:   "migrate_set_capability",
+			Params: "capability:NAME,state:on|off",
+			Short:  "turn a migration capability on or off",
+			QMP:    "migrate-set-capabilities",
+			Long: `NAME is one of the connected QEMU's capabilities (info
+migrate_capabilities lists them); an unknown one is an error before
+anything is sent.`,
+			Examples: []Example{
+				{Line: "migrate_set_capability xbzrle on"},
+				{Line: "migrate_set_capability postcopy-ram on"},
+			},
+			Translate: translateSetCapability,
+		},
+		{
+			Name:   "migrate_set_parameter",
+			Params: "parameter:NAME,value:VALUE",
+			Short:  "set a migration parameter",
+			QMP:    "migrate-set-parameters",
+			Long: `VALUE is read by the parameter's type in the QEMU's schema: integers and
+sizes take K, M, G, T suffixes (powers of 1024), booleans on/off, enums one
+of their values, strings as given. As in QEMU's HMP, max-bandwidth and
+avail-switchover-bandwidth are in MiB when no suffix is given.`,
+			Examples: []Example{
+				{Line: "migrate_set_parameter max-bandwidth 100", Note: "100 MiB/s: sends 104857600"},
+				{Line: "migrate_set_parameter downtime-limit 300", Note: "milliseconds"},
+				{Line: "migrate_set_parameter multifd-channels 4"},
+			},
+			Translate: translateSetParameter,
+		},
+		simple("info migrate", "query-migrate", "show the migration's status and statistics"),
+		simple("info migrate_capabilities", "query-migrate-capabilities", "show the migration capabilities"),
+		simple("info migrate_parameters", "query-migrate-parameters", "show the migration parameters"),
+		simple("info status", "query-status", "show whether the VM runs"),
+		simple("stop", "stop", "pause the VM"),
+		simple("cont", "cont", "resume the VM", "c"),
+		simple("system_reset", "system_reset", "reset the VM"),
+		simple("system_powerdown", "system_powerdown", "ask the guest to power down (ACPI)"),
+		simple("quit", "quit", "quit QEMU", "q"),
+	}
+	t, err := NewTable(cmds)
+	if err != nil {
+		// The table is a literal of this file; a bad entry is a bug
+		// that every test run catches at once.
+		panic("hmp: bad command table: " + err.Error())
+	}
+	return t
+}

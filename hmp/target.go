@@ -1,0 +1,173 @@
+package hmp
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/hmpsh/hmpsh/qmp"
+	"github.com/hmpsh/hmpsh/transports"
+)
+
+// Target is the QEMU a line is translated for. Everything hmpsh decides
+// about the wire form comes from that QEMU's own schema, not from its
+// version number: distributions backport.
+type Target struct {
+	Schema *qmp.Schema
+	// Ref is the newest schema hmpsh knows. A QEMU too old for the channel
+	// syntax still accepts it, written back as a URI; Ref defines the
+	// syntax then. Nil means Schema.
+	Ref *qmp.Schema
+
+	hmpCommands map[string]bool
+}
+
+// NewTarget makes a target of a QEMU's schema, with ref (the newest known
+// schema) defining the channel syntax where the QEMU predates it.
+func NewTarget(s, ref *qmp.Schema) *Target {
+	if ref == nil {
+		ref = s
+	}
+	t := &Target{Schema: s, Ref: ref}
+	if s.HMPHelp != "" {
+		t.hmpCommands = map[string]bool{}
+		for _, e := range ParseHelp(s.HMPHelp) {
+			for _, n := range e.Names {
+				t.hmpCommands[n] = true
+			}
+		}
+	}
+	return t
+}
+
+// Version is the target's "MAJOR.MINOR".
+func (t *Target) Version() string { return t.Schema.QEMU.Short() }
+
+// sendsChannels reports whether command (migrate or migrate-incoming)
+// should carry a channels list: it has one and does not still require
+// uri (QEMU 8.2.0 and 8.2.1 had channels but a mandatory uri).
+func (t *Target) sendsChannels(command string) bool {
+	args := t.Schema.Args(command)
+	ch, hasCh := t.Schema.Member(args, "channels")
+	uri, hasURI := t.Schema.Member(args, "uri")
+	return hasCh && ch.Name != "" && (!hasURI || uri.Optional)
+}
+
+// channelType is the MigrationChannel type: the target's own when it has
+// one, else the reference schema's.
+func (t *Target) channelType() (*qmp.Schema, *qmp.Entity) {
+	for _, s := range []*qmp.Schema{t.Schema, t.Ref} {
+		for _, cmd := range []string{"migrate", "migrate-incoming"} {
+			if e := s.Path(s.Args(cmd), "channels", "[]"); e != nil {
+				return s, e
+			}
+		}
+	}
+	return nil, nil
+}
+
+// uriCaps reads from the schema what the target's URI parser knows.
+func (t *Target) uriCaps() transports.URICaps {
+	s := t.Schema
+	var caps transports.URICaps
+	for _, cmd := range []string{"migrate", "migrate-incoming"} {
+		if e := s.Path(s.Args(cmd), "channels", "[]", "addr", "transport"); e.HasValue("file") {
+			caps.File = true
+		}
+	}
+	// InetSocketAddress is unnamed in introspection; any object with
+	// host, port and mptcp members is it.
+	caps.MPTCP = len(s.Find(func(e *qmp.Entity) bool {
+		if e.MetaType != "object" {
+			return false
+		}
+		n := 0
+		for _, m := range e.Members {
+			if m.Name == "host" || m.Name == "port" || m.Name == "mptcp" {
+				n++
+			}
+		}
+		return n == 3
+	})) > 0
+	return caps
+}
+
+// IsHMPCommand reports whether QEMU's own HMP has a command of that name.
+// Without the QEMU's help text it cannot know and says no.
+func (t *Target) IsHMPCommand(name string) bool { return t.hmpCommands[name] }
+
+// HelpEntry is one line of QEMU's HMP "help" output.
+type HelpEntry struct {
+	Names []string // "quit|q" gives quit and q
+	Args  string
+	Help  string
+}
+
+// ParseHelp reads the text of QEMU's "help" (or "help info"), one entry
+// per line "NAME[|ALIAS] ARGS -- HELP", continuation lines indented.
+func ParseHelp(text string) []HelpEntry {
+	var out []HelpEntry
+	sc := bufio.NewScanner(strings.NewReader(text))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			continue
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if len(out) > 0 {
+				out[len(out)-1].Help += " " + strings.TrimSpace(line)
+			}
+			continue
+		}
+		head, help, _ := strings.Cut(line, " -- ")
+		head = strings.TrimPrefix(head, "info ")
+		name, args, _ := strings.Cut(head, " ")
+		out = append(out, HelpEntry{Names: strings.Split(name, "|"), Args: strings.TrimSpace(args), Help: strings.TrimSpace(help)})
+	}
+	return out
+}
+
+// Targets are the QEMUs hmpsh can translate for without one running.
+type Targets struct {
+	List []*Target // oldest first
+}
+
+// KnownTargets builds targets of the schemas shipped with hmpsh.
+func KnownTargets() (*Targets, error) {
+	schemas, err := qmp.KnownSchemas()
+	if err != nil {
+		return nil, err
+	}
+	if len(schemas) == 0 {
+		return nil, fmt.Errorf("no QEMU schemas built in")
+	}
+	ref := schemas[len(schemas)-1]
+	ts := &Targets{}
+	for _, s := range schemas {
+		ts.List = append(ts.List, NewTarget(s, ref))
+	}
+	return ts, nil
+}
+
+// Newest is the default target.
+func (ts *Targets) Newest() *Target { return ts.List[len(ts.List)-1] }
+
+// Ref is the newest schema, which defines the channel syntax.
+func (ts *Targets) Ref() *qmp.Schema { return ts.Newest().Schema }
+
+// Pick finds the target for --target-version "X.Y".
+func (ts *Targets) Pick(version string) (*Target, error) {
+	want, err := qmp.ParseQEMUVersion(version)
+	if err != nil {
+		return nil, err
+	}
+	var have []string
+	for _, t := range ts.List {
+		if t.Schema.QEMU.Major == want.Major && t.Schema.QEMU.Minor == want.Minor {
+			return t, nil
+		}
+		have = append(have, t.Version())
+	}
+	return nil, fmt.Errorf("no schema for QEMU %s built in; known: %s (connect to a running QEMU to use its own)", version, strings.Join(have, ", "))
+}

@@ -1,0 +1,53 @@
+// Package suggest finds the likely intended word for a typo ("did you
+// mean"). It is a leaf shared by the lexing, transport and schema layers,
+// which may not import each other.
+package suggest
+
+import "strings"
+
+// Closest returns the choice closest to s when it is close enough to be a
+// likely typo (at most two edits, fewer for short words), else the only
+// choice s is a prefix of, else "".
+func Closest(s string, choices []string) string {
+	best, bestD := "", 0
+	for _, c := range choices {
+		d := Distance(s, c)
+		if d <= 2 && d <= max(1, len(s)/2) && (best == "" || d < bestD) {
+			best, bestD = c, d
+		}
+	}
+	if best != "" {
+		return best
+	}
+	var prefixed []string
+	for _, c := range choices {
+		if len(s) >= 2 && strings.HasPrefix(c, s) {
+			prefixed = append(prefixed, c)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
+	return ""
+}
+
+// Distance is the Levenshtein edit distance between a and b, in bytes.
+func Distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

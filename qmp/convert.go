@@ -1,0 +1,569 @@
+package qmp
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hmpsh/hmpsh/internal/suggest"
+)
+
+// Pair is one key=value of a flat argument string. Keys may be dotted
+// ("a.b") to reach into nested objects and numbered ("list.0") for list
+// elements, as QEMU's keyval syntax writes them.
+type Pair struct {
+	Key   string
+	Value string
+}
+
+// ConvertOptions adjusts the generic conversion at given key paths.
+type ConvertOptions struct {
+	// ListFromString, if set, is asked to split a single value given for
+	// a list of strings (exec's "args=nc -U /s"); path is the dotted key.
+	ListFromString func(path, value string) ([]string, error)
+	// IntUnit, if set, gives the multiplier for an integer written without
+	// a size suffix at path (HMP reads max-bandwidth in MiB); 0 means 1.
+	IntUnit func(path string) int64
+	// StringFirst reads a value for an alternate that can be a string as
+	// that string (HMP's rule: "null" is a name, not JSON null).
+	StringFirst bool
+}
+
+// ArgError is a conversion failure about one key.
+type ArgError struct {
+	Key     string   // the key as written, dotted
+	Value   string   // the offending value, if the value is the problem
+	Problem string   // what is wrong
+	Valid   []string // the valid keys or values, when there is a choice
+	Kind    string   // "keys" or "values": what Valid lists
+	Suggest string   // the closest valid choice, if one is close
+}
+
+func (e *ArgError) Error() string {
+	var b strings.Builder
+	switch {
+	case e.Key != "" && e.Value != "":
+		fmt.Fprintf(&b, "%s=%s: %s", e.Key, e.Value, e.Problem)
+	case e.Key != "":
+		fmt.Fprintf(&b, "key %q %s", e.Key, e.Problem)
+	default:
+		b.WriteString(e.Problem)
+	}
+	if e.Suggest != "" {
+		fmt.Fprintf(&b, " (did you mean %q?)", e.Suggest)
+	}
+	if len(e.Valid) > 0 {
+		fmt.Fprintf(&b, "; valid %s: %s", e.Kind, strings.Join(e.Valid, ", "))
+	}
+	return b.String()
+}
+
+// node is a key=value string turned into a tree by its dotted keys.
+type node struct {
+	key      string // full dotted key of this node
+	value    *string
+	children map[string]*node
+	order    []string
+}
+
+func (n *node) child(name string) *node { return n.children[name] }
+
+func buildTree(pairs []Pair, prefix string) (*node, error) {
+	root := &node{key: prefix}
+	for _, p := range pairs {
+		if p.Key == "" {
+			return nil, &ArgError{Problem: fmt.Sprintf("%q has an empty key", "="+p.Value)}
+		}
+		n := root
+		parts := strings.Split(p.Key, ".")
+		for i, part := range parts {
+			full := joinKey(prefix, strings.Join(parts[:i+1], "."))
+			if part == "" {
+				return nil, &ArgError{Key: full, Problem: "has an empty part between dots"}
+			}
+			if n.value != nil {
+				return nil, &ArgError{Key: n.key, Problem: "is given both a value and sub-keys"}
+			}
+			if n.children == nil {
+				n.children = map[string]*node{}
+			}
+			c := n.children[part]
+			if c == nil {
+				c = &node{key: full}
+				n.children[part] = c
+				n.order = append(n.order, part)
+			}
+			n = c
+		}
+		if n.value != nil {
+			return nil, &ArgError{Key: n.key, Problem: "is given twice"}
+		}
+		if n.children != nil {
+			return nil, &ArgError{Key: n.key, Problem: "is given both a value and sub-keys"}
+		}
+		v := p.Value
+		n.value = &v
+	}
+	return root, nil
+}
+
+// isGroup reports whether n holds sub-keys rather than a value.
+func (n *node) isGroup() bool { return n.value == nil }
+
+func joinKey(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
+}
+
+// Convert turns flat key=value pairs into the JSON value of schema type t,
+// checking every key and value against the schema: unknown, missing and
+// repeated keys, values of the wrong type, enum values. prefix is prepended
+// to keys in error messages ("" at the top).
+func (s *Schema) Convert(t *Entity, pairs []Pair, opt *ConvertOptions, prefix string) (any, error) {
+	if opt == nil {
+		opt = &ConvertOptions{}
+	}
+	root, err := buildTree(pairs, prefix)
+	if err != nil {
+		return nil, err
+	}
+	c := converter{s: s, opt: opt}
+	return c.value(t, root)
+}
+
+// ConvertArgs converts key=value pairs into the arguments of a command.
+func (s *Schema) ConvertArgs(command string, pairs []Pair, opt *ConvertOptions) (Object, error) {
+	t := s.Args(command)
+	if t == nil {
+		return nil, &ArgError{Problem: fmt.Sprintf("QMP command %q is not in QEMU %s's schema", command, s.QEMU.Short())}
+	}
+	v, err := s.Convert(t, pairs, opt, "")
+	if err != nil {
+		return nil, err
+	}
+	o, _ := v.(Object)
+	return o, nil
+}
+
+// ConvertValue converts one value for a member of a command's arguments
+// (migrate_set_parameter NAME VALUE): the value is read by that member's
+// type, and an unknown name is an error listing the valid ones.
+func (s *Schema) ConvertValue(command, member, value string, opt *ConvertOptions) (any, error) {
+	args := s.Args(command)
+	m, ok := s.Member(args, member)
+	if !ok {
+		names := s.MemberNames(args)
+		return nil, &ArgError{Value: member, Problem: fmt.Sprintf("unknown name %q", member), Valid: names, Kind: "names", Suggest: Suggest(member, names)}
+	}
+	if opt == nil {
+		opt = &ConvertOptions{}
+	}
+	c := converter{s: s, opt: opt}
+	v := value
+	return c.value(s.entities[m.Type], &node{key: member, value: &v})
+}
+
+// MemberNames lists the member names of an object, variants included.
+func (s *Schema) MemberNames(e *Entity) []string {
+	if e == nil {
+		return nil
+	}
+	var names []string
+	for _, m := range e.Members {
+		names = append(names, m.Name)
+	}
+	for _, v := range e.Variants {
+		for _, n := range s.MemberNames(s.entities[v.Type]) {
+			if !contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
+
+type converter struct {
+	s   *Schema
+	opt *ConvertOptions
+}
+
+func (c *converter) value(t *Entity, n *node) (any, error) {
+	if t == nil {
+		return nil, &ArgError{Key: n.key, Problem: "has a type missing from the schema"}
+	}
+	if n.isGroup() {
+		switch t.MetaType {
+		case "object":
+			return c.object(t, n)
+		case "array":
+			return c.array(t, n)
+		case "alternate":
+			for _, m := range t.Members {
+				if b := c.s.entities[m.Type]; b != nil && (b.MetaType == "object" || b.MetaType == "array") {
+					return c.value(b, n)
+				}
+			}
+		}
+		return nil, &ArgError{Key: n.key, Problem: fmt.Sprintf("takes a single value (%s), not sub-keys", c.describe(t))}
+	}
+	v := *n.value
+	switch t.MetaType {
+	case "builtin":
+		return c.scalar(t.Name, n.key, v)
+	case "enum":
+		if t.HasValue(v) {
+			return v, nil
+		}
+		return nil, &ArgError{Key: n.key, Value: v, Problem: "unknown value", Valid: t.Values, Kind: "values", Suggest: Suggest(v, t.Values)}
+	case "array":
+		el := c.s.entities[t.Element]
+		if c.opt.ListFromString != nil && el != nil && el.Name == "str" {
+			words, err := c.opt.ListFromString(n.key, v)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]any, len(words))
+			for i, w := range words {
+				out[i] = w
+			}
+			return out, nil
+		}
+		return nil, &ArgError{Key: n.key, Problem: fmt.Sprintf("is a list: write %s.0=..., %s.1=...", n.key, n.key)}
+	case "object":
+		return nil, &ArgError{Key: n.key, Problem: fmt.Sprintf("is a group: write %s.MEMBER=...; members: %s", n.key, strings.Join(c.s.MemberNames(t), ", "))}
+	case "alternate":
+		return c.alternate(t, n)
+	}
+	return nil, &ArgError{Key: n.key, Problem: "has schema meta-type " + t.MetaType + ", which hmpsh cannot write"}
+}
+
+// alternate picks the first branch the value reads as, trying the
+// specific ones (bool, numbers, enums, null) before a string.
+func (c *converter) alternate(t *Entity, n *node) (any, error) {
+	if c.opt.StringFirst {
+		for _, m := range t.Members {
+			if m.Type == "str" {
+				return *n.value, nil
+			}
+		}
+	}
+	var str bool
+	var tried []string
+	for _, m := range t.Members {
+		b := c.s.entities[m.Type]
+		if b == nil {
+			continue
+		}
+		if b.Name == "str" {
+			str = true
+			continue
+		}
+		if b.MetaType == "builtin" || b.MetaType == "enum" {
+			if v, err := c.value(b, n); err == nil {
+				return v, nil
+			}
+			tried = append(tried, c.describe(b))
+		}
+	}
+	if str {
+		return *n.value, nil
+	}
+	return nil, &ArgError{Key: n.key, Value: *n.value, Problem: "none of " + strings.Join(tried, ", ")}
+}
+
+func (c *converter) scalar(typ, key, v string) (any, error) {
+	switch typ {
+	case "str", "QType":
+		return v, nil
+	case "bool":
+		b, ok := ParseBool(v)
+		if !ok {
+			return nil, &ArgError{Key: key, Value: v, Problem: "not a boolean", Valid: []string{"on", "off"}, Kind: "values"}
+		}
+		return b, nil
+	case "int":
+		unit := int64(1)
+		if c.opt.IntUnit != nil {
+			if u := c.opt.IntUnit(key); u > 0 {
+				unit = u
+			}
+		}
+		num, err := ParseInt(v, unit)
+		if err != nil {
+			return nil, &ArgError{Key: key, Value: v, Problem: err.Error()}
+		}
+		return num, nil
+	case "number":
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, &ArgError{Key: key, Value: v, Problem: "not a number"}
+		}
+		return f, nil
+	case "null":
+		if v == "null" {
+			return nil, nil
+		}
+		return nil, &ArgError{Key: key, Value: v, Problem: "not null"}
+	case "any":
+		var x any
+		if json.Valid([]byte(v)) && json.Unmarshal([]byte(v), &x) == nil {
+			return json.RawMessage(v), nil
+		}
+		return v, nil
+	}
+	return nil, &ArgError{Key: key, Problem: "has unknown builtin type " + typ}
+}
+
+func (c *converter) describe(t *Entity) string {
+	switch t.MetaType {
+	case "builtin":
+		switch t.Name {
+		case "str":
+			return "a string"
+		case "int":
+			return "an integer"
+		case "number":
+			return "a number"
+		case "bool":
+			return "on/off"
+		}
+		return t.Name
+	case "enum":
+		return "one of " + strings.Join(t.Values, "|")
+	case "array":
+		return "a list"
+	case "object":
+		return "a group of keys"
+	}
+	return t.MetaType
+}
+
+// objectFields lists the members of object t that apply to n: the base
+// members and, once the tag's value is known, the members of its branch,
+// recursively (QAPI flattens nested unions onto one level).
+func (c *converter) objectFields(t *Entity, n *node) ([]Member, error) {
+	fields := append([]Member(nil), t.Members...)
+	if t.Tag == "" {
+		return fields, nil
+	}
+	tag := n.child(t.Tag)
+	if tag == nil || tag.isGroup() {
+		// Reported by the caller as a missing required key.
+		return fields, nil
+	}
+	m, _ := c.s.Member(t, t.Tag)
+	if enum := c.s.entities[m.Type]; enum != nil && !enum.HasValue(*tag.value) {
+		return nil, &ArgError{Key: tag.key, Value: *tag.value, Problem: "unknown value", Valid: enum.Values, Kind: "values", Suggest: Suggest(*tag.value, enum.Values)}
+	}
+	if b := c.s.Variant(t, *tag.value); b != nil {
+		more, err := c.objectFields(b, n)
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, more...)
+	}
+	return fields, nil
+}
+
+func (c *converter) object(t *Entity, n *node) (any, error) {
+	fields, err := c.objectFields(t, n)
+	if err != nil {
+		return nil, err
+	}
+	known := make([]string, len(fields))
+	for i, f := range fields {
+		known[i] = f.Name
+	}
+	for _, k := range n.order {
+		if !contains(known, k) {
+			return nil, &ArgError{Key: n.children[k].key, Problem: "is unknown", Valid: known, Kind: "keys", Suggest: Suggest(k, known)}
+		}
+	}
+	obj := Object{}
+	for _, f := range fields {
+		child := n.child(f.Name)
+		if child == nil {
+			if !f.Optional {
+				return nil, &ArgError{Key: joinKey(n.key, f.Name), Problem: "is missing (required)", Valid: known, Kind: "keys"}
+			}
+			continue
+		}
+		v, err := c.value(c.s.entities[f.Type], child)
+		if err != nil {
+			return nil, err
+		}
+		obj = append(obj, Field{f.Name, v})
+	}
+	return obj, nil
+}
+
+func (c *converter) array(t *Entity, n *node) (any, error) {
+	idx := make([]int, 0, len(n.order))
+	for _, k := range n.order {
+		i, err := strconv.Atoi(k)
+		if err != nil || i < 0 || strconv.Itoa(i) != k {
+			return nil, &ArgError{Key: n.children[k].key, Problem: "is not a list index: list elements are numbered 0, 1, 2, ..."}
+		}
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	out := make([]any, len(idx))
+	for want, i := range idx {
+		if i != want {
+			return nil, &ArgError{Key: joinKey(n.key, strconv.Itoa(want)), Problem: "is missing: list elements are numbered 0, 1, 2, ... without gaps"}
+		}
+		v, err := c.value(c.s.entities[t.Element], n.child(strconv.Itoa(i)))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseBool reads on/off, yes/no and true/false.
+func ParseBool(s string) (bool, bool) {
+	switch s {
+	case "on", "yes", "true":
+		return true, true
+	case "off", "no", "false":
+		return false, true
+	}
+	return false, false
+}
+
+// ParseInt reads an integer as QEMU reads sizes and numbers: decimal or 0x
+// hex, optionally followed by a suffix B, K, M, G, T, P or E (powers of
+// 1024, either case; a decimal fraction is allowed with a suffix, "1.5G").
+// Without a suffix the number is multiplied by unit. The result is a
+// json.Number so that values beyond int64 (uint64 sizes) survive.
+func ParseInt(s string, unit int64) (json.Number, error) {
+	bad := func(why string) (json.Number, error) {
+		return "", fmt.Errorf("not an integer (%s)", why)
+	}
+	if s == "" {
+		return bad("empty")
+	}
+	body := s
+	neg := strings.HasPrefix(body, "-")
+	if neg {
+		body = body[1:]
+	}
+	mult := uint64(0)
+	hex := strings.HasPrefix(body, "0x") || strings.HasPrefix(body, "0X")
+	digits := body
+	if hex {
+		digits = body[2:]
+	}
+	end := len(digits)
+	for end > 0 && !isNumChar(digits[end-1], hex) {
+		end--
+	}
+	if rest := digits[end:]; rest != "" {
+		m, ok := suffixMult(rest[0])
+		if digits[:end] == "" {
+			return bad("no digits")
+		}
+		if len(rest) != 1 || !ok {
+			return bad(fmt.Sprintf("unknown suffix %q (K, M, G, T, P, E are powers of 1024)", rest))
+		}
+		mult, digits = m, digits[:end]
+	}
+	var n uint64
+	switch {
+	case digits == "":
+		return bad("no digits")
+	case hex:
+		v, err := strconv.ParseUint(digits, 16, 64)
+		if err != nil {
+			return bad("bad hex number")
+		}
+		n = v
+	case strings.Contains(digits, "."):
+		if mult == 0 {
+			return bad("a fraction needs a suffix (K, M, G, T)")
+		}
+		f, err := strconv.ParseFloat(digits, 64)
+		if err != nil {
+			return bad("bad number")
+		}
+		r := f * float64(mult)
+		if r >= math.MaxUint64 {
+			return bad("too large")
+		}
+		n, mult = uint64(r), 1
+	default:
+		v, err := strconv.ParseUint(digits, 10, 64)
+		if err != nil {
+			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+				return bad("too large")
+			}
+			return bad("not a number")
+		}
+		n = v
+	}
+	if mult == 0 {
+		mult = uint64(unit)
+	}
+	if mult > 1 && n > math.MaxUint64/mult {
+		return bad("too large")
+	}
+	n *= mult
+	if neg {
+		if n > 1<<63 {
+			return bad("too small")
+		}
+		if n == 0 {
+			return "0", nil
+		}
+		return json.Number("-" + strconv.FormatUint(n, 10)), nil
+	}
+	return json.Number(strconv.FormatUint(n, 10)), nil
+}
+
+// isNumChar reports whether c can be part of the number itself (before
+// any suffix). In hex, B and E are digits, so "0x1B" is 27, not 1 byte.
+func isNumChar(c byte, hex bool) bool {
+	if hex {
+		return strings.IndexByte("0123456789abcdefABCDEF", c) >= 0
+	}
+	return c >= '0' && c <= '9' || c == '.'
+}
+
+func suffixMult(c byte) (uint64, bool) {
+	switch c {
+	case 'b', 'B':
+		return 1, true
+	case 'k', 'K':
+		return 1 << 10, true
+	case 'm', 'M':
+		return 1 << 20, true
+	case 'g', 'G':
+		return 1 << 30, true
+	case 't', 'T':
+		return 1 << 40, true
+	case 'p', 'P':
+		return 1 << 50, true
+	case 'e', 'E':
+		return 1 << 60, true
+	}
+	return 0, false
+}
+
+// Suggest returns the choice closest to s when it is close enough to be
+// a likely typo, or "".
+func Suggest(s string, choices []string) string { return suggest.Closest(s, choices) }

@@ -1,0 +1,252 @@
+// Package shell runs hmpsh sessions: the command line, script replay,
+// dry-run, and (with a QEMU) the interactive shell.
+package shell
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hmpsh/hmpsh/hmp"
+	"github.com/hmpsh/hmpsh/internal/suggest"
+)
+
+// Exit statuses.
+const (
+	ExitOK      = 0
+	ExitFailed  = 1 // a command failed, or a line could not be translated
+	ExitMonitor = 2 // the monitor could not be reached or was lost; usage errors
+)
+
+// source is one -c LINE or -f FILE, kept in command-line order.
+type source struct {
+	file string // "" for -c
+	line string
+}
+
+type sources struct {
+	list *[]source
+	file bool
+}
+
+func (s sources) String() string { return "" }
+func (s sources) Set(v string) error {
+	if s.file {
+		*s.list = append(*s.list, source{file: v})
+	} else {
+		*s.list = append(*s.list, source{line: v})
+	}
+	return nil
+}
+
+// Options are the parsed command line.
+type Options struct {
+	DryRun        bool
+	TargetVersion string
+	Sources       []source
+	Args          []string // positional: "help migrate"
+}
+
+const usage = `hmpsh: type HMP, speak QMP to QEMU.
+
+Usage:
+  hmpsh --dry-run [--target-version X.Y] (-c LINE | -f FILE)...
+  hmpsh help [COMMAND]
+
+Options:
+  -c LINE               run one line (repeatable; in order with -f)
+  -f FILE               run the lines of FILE ("-" for standard input);
+                        blank lines and lines starting with # are skipped
+  --dry-run             print the QMP each line means, one JSON per line,
+                        instead of sending it
+  --target-version X.Y  translate for this QEMU (dry-run; default: the
+                        newest built in; known: %s)
+  -h, --help            this text
+
+A script stops at its first error, reported as FILE:LINE: on standard
+error, with exit status 1.
+
+Examples:
+  hmpsh --dry-run -c 'migrate -c socket,type=inet,host=10.0.0.2,port=4444'
+  hmpsh --dry-run --target-version 7.2 -c 'migrate tcp:10.0.0.2:4444'
+  hmpsh help migrate
+
+Commands hmpsh translates itself (any other line goes to QEMU's HMP as
+human-monitor-command; a QMP command name with key=value arguments, or a
+line of JSON, goes as QMP):
+`
+
+// Main runs hmpsh with the given arguments and returns the exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	targets, err := hmp.KnownTargets()
+	if err != nil {
+		fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+		return ExitMonitor
+	}
+	tr := hmp.NewTranslator()
+	var known []string
+	for _, t := range targets.List {
+		known = append(known, t.Version())
+	}
+	printUsage := func(w io.Writer) {
+		fmt.Fprintf(w, usage, strings.Join(known, ", "))
+		tr.Table.WriteIndex(w)
+	}
+
+	var o Options
+	fs := flag.NewFlagSet("hmpsh", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&o.DryRun, "dry-run", false, "")
+	fs.StringVar(&o.TargetVersion, "target-version", "", "")
+	fs.Var(sources{list: &o.Sources}, "c", "")
+	fs.Var(sources{list: &o.Sources, file: true}, "f", "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout)
+			return ExitOK
+		}
+		fmt.Fprintf(stderr, "hmpsh: %v (hmpsh --help shows the usage)\n", err)
+		return ExitMonitor
+	}
+	o.Args = fs.Args()
+
+	if len(o.Args) > 0 {
+		if o.Args[0] != "help" {
+			fmt.Fprintf(stderr, "hmpsh: unexpected argument %q; to run a line, write -c %q (hmpsh --help shows the usage)\n", o.Args[0], strings.Join(o.Args, " "))
+			return ExitMonitor
+		}
+		return helpCommand(tr.Table, o.Args[1:], stdout, stderr)
+	}
+
+	target := targets.Newest()
+	if o.TargetVersion != "" {
+		if target, err = targets.Pick(o.TargetVersion); err != nil {
+			fmt.Fprintf(stderr, "hmpsh: --target-version: %v\n", err)
+			return ExitMonitor
+		}
+	}
+	if !o.DryRun {
+		fmt.Fprintf(stderr, "hmpsh: no QEMU to talk to; use --dry-run to see the QMP each line means\n")
+		return ExitMonitor
+	}
+	if len(o.Sources) == 0 {
+		fmt.Fprintf(stderr, "hmpsh: --dry-run needs lines: -c LINE or -f FILE\n")
+		return ExitMonitor
+	}
+	r := &dryRun{tr: tr, target: target, out: stdout}
+	return runSources(o.Sources, stdin, r, stderr)
+}
+
+// helpCommand prints the table's help for a command, or the index.
+func helpCommand(t *hmp.Table, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		t.WriteIndex(stdout)
+		return ExitOK
+	}
+	name := strings.Join(args, " ")
+	cmd := t.Get(name)
+	if cmd == nil {
+		var names []string
+		for _, c := range t.Commands {
+			names = append(names, c.Name)
+		}
+		msg := fmt.Sprintf("hmpsh: help: no command %q in hmpsh's table", name)
+		if s := suggest.Closest(name, names); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		fmt.Fprintf(stderr, "%s; other HMP commands are QEMU's own: see its help\n", msg)
+		return ExitFailed
+	}
+	cmd.WriteHelp(stdout)
+	return ExitOK
+}
+
+// lineRunner runs one line; where names it for error messages.
+type lineRunner interface {
+	run(line, where string) error
+}
+
+// runSources feeds every line of every source to r, in order, and stops at
+// the first error, which it reports as WHERE: ERROR.
+func runSources(srcs []source, stdin io.Reader, r lineRunner, stderr io.Writer) int {
+	nc := 0
+	for _, s := range srcs {
+		if s.file == "" {
+			nc++
+			if err := r.run(s.line, fmt.Sprintf("-c:%d", nc)); err != nil {
+				fmt.Fprintf(stderr, "-c:%d: %v\n", nc, err)
+				return ExitFailed
+			}
+			continue
+		}
+		if code := runFile(s.file, stdin, r, stderr); code != ExitOK {
+			return code
+		}
+	}
+	return ExitOK
+}
+
+func runFile(name string, stdin io.Reader, r lineRunner, stderr io.Writer) int {
+	var in io.Reader = stdin
+	label := "<stdin>"
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+			return ExitFailed
+		}
+		defer f.Close()
+		in, label = f, name
+	}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 16<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimRight(sc.Text(), "\r")
+		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		where := fmt.Sprintf("%s:%d", label, n)
+		if err := r.run(line, where); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", where, err)
+			return ExitFailed
+		}
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(stderr, "%s:%d: %v\n", label, n+1, err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// dryRun prints the QMP of each line instead of sending it.
+type dryRun struct {
+	tr     *hmp.Translator
+	target *hmp.Target
+	out    io.Writer
+}
+
+func (d *dryRun) run(line, where string) error {
+	t, err := d.tr.Translate(line, d.target)
+	if err != nil {
+		return err
+	}
+	// Marshal every request before printing any, so a failing line
+	// leaves nothing on standard output.
+	var b strings.Builder
+	for _, req := range t.Requests {
+		data, err := req.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		b.Write(data)
+		b.WriteByte('\n')
+	}
+	_, err = io.WriteString(d.out, b.String())
+	return err
+}

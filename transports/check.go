@@ -1,0 +1,129 @@
+package transports
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hmpsh/hmpsh/split"
+)
+
+// FillDefaults adds what hmpsh's syntax makes optional but QMP requires:
+// a file channel's offset is 0 unless given.
+func FillDefaults(kvs []split.KV) []split.KV {
+	file, hasOffset := false, false
+	for _, kv := range kvs {
+		if kv.Key == "transport" && kv.Value == "file" {
+			file = true
+		}
+		if kv.Key == "offset" {
+			hasOffset = true
+		}
+	}
+	if file && !hasOffset {
+		kvs = append(kvs, split.KV{Key: "offset", Value: "0"})
+	}
+	return kvs
+}
+
+// Role says which end of a migration an address is for.
+type Role int
+
+const (
+	Connect Role = iota // migrate: the source connects out
+	Listen              // migrate_incoming: the destination listens
+)
+
+// Check finds what QEMU would accept but get wrong, or reject only once
+// the migration has started: a numeric port outside 1..65535 (QEMU wraps
+// 70000 to 4464), a vsock CID or port that is not a number, a unix path
+// too long for a socket address, an empty command, and channel lists with
+// two channels of one type or a cpr channel but no main one (QEMU 10.0
+// crashes on that).
+func Check(chans []Channel, role Role) error {
+	seen := map[string]bool{}
+	for _, ch := range chans {
+		t := ch.Type
+		if t == "" {
+			t = "main"
+		}
+		if seen[t] {
+			return fmt.Errorf("two channels with channel-type=%s; give one of each type", t)
+		}
+		seen[t] = true
+		if err := checkAddress(ch.Addr, role); err != nil {
+			return err
+		}
+	}
+	if len(chans) > 0 && !seen["main"] {
+		return fmt.Errorf("a channel-type=cpr channel needs a main channel too: add -c with channel-type=main (the default)")
+	}
+	return nil
+}
+
+func checkAddress(a Address, role Role) error {
+	switch {
+	case a.Transport == "rdma" || a.Transport == "socket" && a.Type == "inet":
+		if err := checkPort("port", a.Port, role); err != nil {
+			return err
+		}
+		if a.To != nil && *a.To > 65535 {
+			return fmt.Errorf("to=%d: a port range ends at most at 65535", *a.To)
+		}
+		if a.To != nil {
+			if p, err := strconv.ParseUint(a.Port, 10, 16); err == nil && *a.To < p {
+				return fmt.Errorf("to=%d is below port=%s: to= is the last port to try", *a.To, a.Port)
+			}
+		}
+	case a.Transport == "socket" && a.Type == "vsock":
+		for _, kv := range [][2]string{{"cid", a.CID}, {"port", a.Port}} {
+			if _, err := strconv.ParseUint(kv[1], 10, 32); err != nil {
+				return fmt.Errorf("%s=%s: a vsock %s is a number from 0 to 4294967295", kv[0], kv[1], kv[0])
+			}
+		}
+	case a.Transport == "socket" && a.Type == "unix":
+		if a.Path == "" && (a.Abstract == nil || !*a.Abstract) {
+			return fmt.Errorf("path is empty")
+		}
+		// struct sockaddr_un holds 108 bytes; an abstract name loses one.
+		limit := 108
+		if a.Abstract != nil && *a.Abstract {
+			limit = 107
+		}
+		if len(a.Path) > limit {
+			return fmt.Errorf("path=%s: %d bytes, but a unix socket path holds at most %d", a.Path, len(a.Path), limit)
+		}
+	case a.Transport == "socket" && a.Type == "fd":
+		if a.Str == "" {
+			return fmt.Errorf("str is empty: name a file descriptor passed with getfd, or give its number")
+		}
+	case a.Transport == "exec":
+		if len(a.Args) == 0 || a.Args[0] == "" {
+			return fmt.Errorf("args: no command to run")
+		}
+	case a.Transport == "file":
+		if a.Filename == "" {
+			return fmt.Errorf("filename is empty")
+		}
+	}
+	return nil
+}
+
+func checkPort(key, port string, role Role) error {
+	if port == "" {
+		return fmt.Errorf("%s is empty", key)
+	}
+	if strings.Trim(port, "0123456789") != "" {
+		// A service name such as "http": the resolver's business.
+		return nil
+	}
+	n, err := strconv.ParseUint(port, 10, 64)
+	lo := uint64(1)
+	if role == Listen {
+		lo = 0 // port 0 lets the kernel choose; query-migrate tells which
+	}
+	if err != nil || n < lo || n > 65535 {
+		return fmt.Errorf("%s=%s: a TCP port is a number from %d to 65535 (QEMU would silently wrap it)", key, port, lo)
+	}
+	return nil
+}
