@@ -177,8 +177,8 @@ func parseInet(s string) ([]split.KV, error) {
 
 // URICaps says what the target QEMU's URI parser understands.
 type URICaps struct {
-	File  bool   // file:PATH[,offset=N]
-	MPTCP bool   // the mptcp inet option
+	File  bool // file:PATH[,offset=N]
+	MPTCP bool // the mptcp inet option
 }
 
 // RenderURI writes a channel as the legacy URI QEMU parses back into the
