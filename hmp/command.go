@@ -35,6 +35,8 @@ type Command struct {
 	// Wait marks commands that, run for real, wait for what they started
 	// unless asked not to (migrate without -d).
 	Wait func(c *Call) bool
+
+	params []param // Params, parsed by NewTable
 }
 
 // Example is a line with what it shows.
@@ -122,10 +124,7 @@ func (c *Call) Errorf(format string, a ...any) error {
 // flags in any order before the positionals, then the positionals, and
 // nothing after them.
 func (cmd *Command) parse(words []split.Word) (*Call, error) {
-	ps, err := parseParams(cmd.Params)
-	if err != nil {
-		return nil, fmt.Errorf("%s: table entry: %w", cmd.Name, err)
-	}
+	ps := cmd.params
 	c := &Call{Cmd: cmd, flags: map[string]bool{}, values: map[string][]string{}, args: map[string]string{}}
 	i := 0
 	// quoteHint explains the usual cause of a stray word right after a

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/hmpsh/hmpsh/qmp"
 	"github.com/hmpsh/hmpsh/transports"
@@ -20,6 +21,8 @@ type Target struct {
 	Ref *qmp.Schema
 
 	hmpCommands map[string]bool
+	capsOnce    sync.Once
+	caps        transports.URICaps
 }
 
 // NewTarget makes a target of a QEMU's schema, with ref (the newest known
@@ -66,8 +69,13 @@ func (t *Target) channelType() (*qmp.Schema, *qmp.Entity) {
 	return nil, nil
 }
 
-// uriCaps reads from the schema what the target's URI parser knows.
+// uriCaps reads from the schema what the target's URI parser knows, once.
 func (t *Target) uriCaps() transports.URICaps {
+	t.capsOnce.Do(func() { t.caps = t.readURICaps() })
+	return t.caps
+}
+
+func (t *Target) readURICaps() transports.URICaps {
 	s := t.Schema
 	var caps transports.URICaps
 	for _, cmd := range []string{"migrate", "migrate-incoming"} {

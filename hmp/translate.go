@@ -131,9 +131,11 @@ type Table struct {
 func NewTable(cmds []*Command) (*Table, error) {
 	t := &Table{Commands: cmds, byName: map[string]*Command{}}
 	for _, c := range cmds {
-		if _, err := parseParams(c.Params); err != nil {
+		ps, err := parseParams(c.Params)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
+		c.params = ps
 		if len(c.Examples) == 0 {
 			return nil, fmt.Errorf("%s: no example in the table entry", c.Name)
 		}

@@ -3,6 +3,9 @@ package qmp
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Field is one member of an Object.
@@ -40,38 +43,103 @@ func (o *Object) Set(name string, v any) {
 
 // MarshalJSON writes the members in order.
 func (o Object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(f.Name)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := marshalCompact(f.Value)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return appendJSON(nil, o)
 }
 
-// marshalCompact is json.Marshal without HTML escaping: "<", ">" and "&"
-// are common in shell commands and must read as typed.
-func marshalCompact(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+// appendJSON writes the values the converter makes (strings, booleans,
+// json.Number, nil, Objects, lists) directly, and anything else through
+// encoding/json. It never escapes "<", ">" and "&": they are common in
+// shell commands and must read as typed.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendString(b, x), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case json.Number:
+		if !json.Valid([]byte(x)) {
+			return nil, fmt.Errorf("invalid number %q", string(x))
+		}
+		return append(b, x...), nil
+	case Object:
+		b = append(b, '{')
+		for i, f := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, f.Name)
+			b = append(b, ':')
+			var err error
+			if b, err = appendJSON(b, f.Value); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	return append(b, bytes.TrimRight(buf.Bytes(), "\n")...), nil
+}
+
+// appendString writes s as a JSON string, as encoding/json does but for
+// HTML escaping: control characters escaped, invalid UTF-8 as U+FFFD.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c == '\b':
+				b = append(b, '\\', 'b')
+			case c == '\f':
+				b = append(b, '\\', 'f')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 // Request is one QMP command to send.
@@ -97,5 +165,5 @@ func (r Request) MarshalJSON() ([]byte, error) {
 	if len(r.Arguments) > 0 {
 		o = append(o, Field{"arguments", r.Arguments})
 	}
-	return o.MarshalJSON()
+	return appendJSON(make([]byte, 0, 256), o)
 }
