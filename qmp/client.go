@@ -1,0 +1,593 @@
+// Package qmp speaks the QEMU Machine Protocol: connect, greeting,
+// negotiation, requests matched to replies by id, events, typed errors; and
+// the introspected schema that drives the conversion of key=value arguments
+// to typed JSON.
+//
+// The client keeps the four-method shape of go-qemu's qmp.Monitor (see
+// qmp/goqemu) but fixes what hmpsh cannot live with there: replies of any
+// size (query-qmp-schema is ~300 KB), events that never hold up replies, a
+// context on every call, and QMP error classes kept.
+package qmp
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// EventBufferSize is how many events a Client holds for a slow reader. When
+// the buffer is full the oldest event is dropped and counted (Dropped): the
+// reply path never waits for the event reader.
+const EventBufferSize = 256
+
+// Greeting is what QEMU announces on connect.
+type Greeting struct {
+	Version      Version
+	Capabilities []string // e.g. ["oob"]; hmpsh enables none of them
+}
+
+// Version is QEMU's version as in the greeting and query-version.
+type Version struct {
+	Major   int
+	Minor   int
+	Micro   int
+	Package string // distribution build, e.g. "Debian 1:7.2+dfsg-7+deb12u18"
+}
+
+func (v Version) String() string { return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Micro) }
+
+// AtLeast reports whether v is major.minor or newer.
+func (v Version) AtLeast(major, minor int) bool {
+	return v.Major > major || v.Major == major && v.Minor >= minor
+}
+
+// Event is an asynchronous QMP event.
+type Event struct {
+	Name string          // e.g. "STOP", "MIGRATION"
+	Data json.RawMessage // the "data" member; nil when the event has none
+	Time time.Time       // QEMU's timestamp
+}
+
+// Client is one QMP connection. It is safe for concurrent use: any number of
+// goroutines may Execute at once; a single goroutine reads the socket and
+// hands each reply to the call whose id it carries.
+type Client struct {
+	conn     net.Conn
+	greeting Greeting
+
+	// wsem serialises writes; a channel rather than a mutex so that waiting
+	// for it honours the caller's context.
+	wsem chan struct{}
+
+	mu        sync.Mutex
+	seq       uint64
+	pending   map[string]*pendingCall // nil once the connection is down
+	closing   bool                    // Close was called
+	abandoned bool                    // a write was cut short: the stream is garbled
+	closed    *closedError            // how the connection ended
+	err       error                   // closed, with the calls it cut short
+
+	events  chan Event
+	dropped atomic.Uint64
+	done    chan struct{}
+}
+
+type pendingCall struct {
+	seq     uint64
+	command string
+	reply   chan callResult // buffered: the reader never blocks on it
+}
+
+type callResult struct {
+	ret json.RawMessage // the "return" member
+	msg json.RawMessage // the whole reply
+	err error           // *Error, or the connection's failure
+}
+
+// Dial connects to a QMP monitor at addr (see ParseAddress), reads the
+// greeting and negotiates capabilities. ctx bounds all of that; a monitor
+// that does not greet fails with ctx's error.
+func Dial(ctx context.Context, addr string) (*Client, error) {
+	network, address, err := ParseAddress(addr)
+	if err != nil {
+		return nil, err
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, address)
+	if err != nil {
+		return nil, fmt.Errorf("qmp: dial %s: %w", addr, err)
+	}
+	c, err := NewClient(ctx, conn)
+	if err != nil {
+		return nil, fmt.Errorf("qmp: %s: %w", addr, err)
+	}
+	return c, nil
+}
+
+// NewClient runs the QMP handshake over an established connection and takes
+// ownership of it (it is closed on failure and by Close).
+func NewClient(ctx context.Context, conn net.Conn) (*Client, error) {
+	dec := json.NewDecoder(conn)
+	g, err := readGreeting(ctx, conn, dec)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	c := &Client{
+		conn:     conn,
+		greeting: g,
+		wsem:     make(chan struct{}, 1),
+		pending:  make(map[string]*pendingCall),
+		events:   make(chan Event, EventBufferSize),
+		done:     make(chan struct{}),
+	}
+	go c.readLoop(dec)
+	if _, err := c.Execute(ctx, "qmp_capabilities", nil); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("negotiating capabilities: %w", err)
+	}
+	return c, nil
+}
+
+func readGreeting(ctx context.Context, conn net.Conn, dec *json.Decoder) (Greeting, error) {
+	// A read cannot take a context; a deadline in the past wakes it.
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		conn.SetReadDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+	var msg struct {
+		QMP *struct {
+			Version struct {
+				QEMU struct {
+					Major int `json:"major"`
+					Minor int `json:"minor"`
+					Micro int `json:"micro"`
+				} `json:"qemu"`
+				Package string `json:"package"`
+			} `json:"version"`
+			Capabilities []string `json:"capabilities"`
+		} `json:"QMP"`
+	}
+	err := dec.Decode(&msg)
+	if !stop() {
+		<-fired
+		return Greeting{}, fmt.Errorf("waiting for the QMP greeting: %w", ctx.Err())
+	}
+	switch {
+	case err == io.EOF:
+		return Greeting{}, fmt.Errorf("waiting for the QMP greeting: %w: %w (is another client connected?)", ErrClosed, err)
+	case err != nil:
+		return Greeting{}, fmt.Errorf("reading the QMP greeting: %w", err)
+	case msg.QMP == nil:
+		return Greeting{}, errors.New("not a QMP monitor: the first message has no \"QMP\" greeting")
+	}
+	v := msg.QMP.Version
+	return Greeting{
+		Version:      Version{Major: v.QEMU.Major, Minor: v.QEMU.Minor, Micro: v.QEMU.Micro, Package: v.Package},
+		Capabilities: msg.QMP.Capabilities,
+	}, nil
+}
+
+// Greeting returns what QEMU announced on connect.
+func (c *Client) Greeting() Greeting { return c.greeting }
+
+// Events returns the channel of events, closed when the connection is down.
+// There is one channel per Client: events are not copied to several readers.
+func (c *Client) Events() <-chan Event { return c.events }
+
+// Dropped counts the events discarded because nobody read them in time.
+func (c *Client) Dropped() uint64 { return c.dropped.Load() }
+
+// Done is closed when the connection is down; Err then says why.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Err is nil while the connection is up; afterwards it wraps ErrClosed and
+// the cause (io.EOF when QEMU exited), naming the commands that were in
+// flight.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Close closes the connection and waits for the reader to stop. Calls in
+// flight return an error wrapping ErrClosed.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	err := c.conn.Close()
+	<-c.done
+	if errors.Is(err, net.ErrClosed) {
+		err = nil // already closed by the reader
+	}
+	return err
+}
+
+// Execute runs command with args (anything json.Marshal accepts; nil for
+// none) and returns the "return" member of the reply. A QMP error reply is a
+// *Error.
+func (c *Client) Execute(ctx context.Context, command string, args any) (json.RawMessage, error) {
+	var rawArgs json.RawMessage
+	if args != nil {
+		b, err := json.Marshal(args)
+		if err != nil {
+			return nil, fmt.Errorf("qmp: %s: arguments: %w", command, err)
+		}
+		// A typed nil map marshals as null, which QEMU rejects.
+		if !bytes.Equal(b, []byte("null")) {
+			rawArgs = b
+		}
+	}
+	name, err := json.Marshal(command)
+	if err != nil {
+		return nil, fmt.Errorf("qmp: %s: %w", command, err)
+	}
+	r, err := c.roundTrip(ctx, command, func(id string) ([]byte, error) {
+		// Put together by hand: arguments can be megabytes (ringbuf-write),
+		// and json.Marshal would validate them a second time.
+		line := make([]byte, 0, len(name)+len(rawArgs)+len(id)+40)
+		line = append(line, `{"execute":`...)
+		line = append(line, name...)
+		if rawArgs != nil {
+			line = append(line, `,"arguments":`...)
+			line = append(line, rawArgs...)
+		}
+		line = append(line, `,"id":"`...)
+		line = append(line, id...) // "hmpsh-N": nothing to escape
+		return append(line, `"}`...), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.ret, r.err
+}
+
+// ExecuteRaw sends a request typed as raw JSON, e.g. by a user:
+// {"execute": "query-status"}. Its "id" is replaced by the client's own, and
+// the reply is returned whole but without the id. A QMP error reply is
+// returned as well as a *Error, so that the caller can show either.
+func (c *Client) ExecuteRaw(ctx context.Context, req []byte) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(req))
+	if err := dec.Decode(&obj); err != nil {
+		return nil, fmt.Errorf("qmp: raw request: %w", err)
+	}
+	if obj == nil {
+		return nil, errors.New("qmp: raw request: want a JSON object, got null")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("qmp: raw request: more than one JSON value")
+	}
+	command := "raw request"
+	for _, k := range []string{"execute", "exec-oob"} {
+		var s string
+		if json.Unmarshal(obj[k], &s) == nil && s != "" {
+			command = s
+			break
+		}
+	}
+	r, err := c.roundTrip(ctx, command, func(id string) ([]byte, error) {
+		obj["id"], _ = json.Marshal(id)
+		return json.Marshal(obj)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var reply map[string]json.RawMessage
+	if err := json.Unmarshal(r.msg, &reply); err != nil {
+		return nil, fmt.Errorf("qmp: %s: reply: %w", command, err)
+	}
+	delete(reply, "id")
+	out, err := json.Marshal(reply)
+	if err != nil {
+		return nil, fmt.Errorf("qmp: %s: reply: %w", command, err)
+	}
+	return out, r.err
+}
+
+// HMP runs an HMP command line through human-monitor-command and returns its
+// output unchanged (QEMU ends lines with "\r\n"). HMP reports failures as
+// ordinary text; when the output looks like one (see HMPFailure), the output
+// is returned together with an *HMPError.
+func (c *Client) HMP(ctx context.Context, cmdline string) (string, error) {
+	ret, err := c.Execute(ctx, "human-monitor-command", map[string]string{"command-line": cmdline})
+	if err != nil {
+		return "", err
+	}
+	var out string
+	if err := json.Unmarshal(ret, &out); err != nil {
+		return "", fmt.Errorf("qmp: human-monitor-command: reply is not a string: %s", ret)
+	}
+	return out, HMPFailure(out)
+}
+
+// roundTrip registers a call, sends the request that build makes for its id,
+// and waits for the reply, the context, or the end of the connection.
+func (c *Client) roundTrip(ctx context.Context, command string, build func(id string) ([]byte, error)) (callResult, error) {
+	if err := ctx.Err(); err != nil {
+		return callResult{}, fmt.Errorf("qmp: %s: %w", command, err)
+	}
+	c.mu.Lock()
+	if c.pending == nil {
+		err := c.closed
+		c.mu.Unlock()
+		return callResult{}, fmt.Errorf("qmp: %s: %w", command, err)
+	}
+	c.seq++
+	id := "hmpsh-" + strconv.FormatUint(c.seq, 10)
+	call := &pendingCall{seq: c.seq, command: command, reply: make(chan callResult, 1)}
+	c.pending[id] = call
+	c.mu.Unlock()
+
+	line, err := build(id)
+	if err == nil {
+		err = c.send(ctx, append(line, '\n'))
+	}
+	if err != nil {
+		c.forget(id)
+		if ctx.Err() != nil {
+			return callResult{}, fmt.Errorf("qmp: %s: %w", command, ctx.Err())
+		}
+		// The reader may have delivered the connection's failure meanwhile;
+		// it says more than a write error does.
+		select {
+		case r := <-call.reply:
+			return callResult{}, r.err
+		default:
+		}
+		return callResult{}, fmt.Errorf("qmp: %s: %w", command, err)
+	}
+
+	select {
+	case r := <-call.reply:
+		if r.msg == nil {
+			return callResult{}, r.err // the connection's failure
+		}
+		return r, nil
+	case <-ctx.Done():
+		c.forget(id)
+		select {
+		case r := <-call.reply: // arrived in the meantime: better late than lost
+			if r.msg == nil {
+				return callResult{}, r.err
+			}
+			return r, nil
+		default:
+		}
+		// QEMU may still run the command; its late reply is discarded.
+		return callResult{}, fmt.Errorf("qmp: %s: no reply: %w", command, ctx.Err())
+	}
+}
+
+func (c *Client) forget(id string) {
+	c.mu.Lock()
+	delete(c.pending, id)
+	c.mu.Unlock()
+}
+
+func (c *Client) send(ctx context.Context, line []byte) error {
+	select {
+	case c.wsem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.closed
+	}
+	defer func() { <-c.wsem }()
+
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		c.conn.SetWriteDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+	n, err := c.conn.Write(line)
+	if !stop() {
+		<-fired
+		c.conn.SetWriteDeadline(time.Time{})
+	}
+	if err != nil && n > 0 {
+		// Half a request on the wire would garble the next one: give up the
+		// connection rather than send QEMU nonsense.
+		c.mu.Lock()
+		c.abandoned = true
+		c.mu.Unlock()
+		c.conn.Close()
+	}
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// wireMessage is any message from QEMU after the greeting.
+type wireMessage struct {
+	ID        json.RawMessage `json:"id"`
+	Return    json.RawMessage `json:"return"`
+	Error     *Error          `json:"error"`
+	Event     string          `json:"event"`
+	Data      json.RawMessage `json:"data"`
+	Timestamp *struct {
+		Seconds      int64 `json:"seconds"`
+		Microseconds int64 `json:"microseconds"`
+	} `json:"timestamp"`
+}
+
+// readLoop is the only reader of the socket. A json.Decoder has no line or
+// message size limit, so a 300 KB schema reply is just another message.
+func (c *Client) readLoop(dec *json.Decoder) {
+	for {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			c.shutdown(err)
+			return
+		}
+		var m wireMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			c.shutdown(fmt.Errorf("malformed message %s: %w", truncate(raw, 120), err))
+			return
+		}
+		switch {
+		case m.Event != "":
+			ev := Event{Name: m.Event, Data: m.Data}
+			if m.Timestamp != nil {
+				ev.Time = time.Unix(m.Timestamp.Seconds, m.Timestamp.Microseconds*1000)
+			}
+			c.deliverEvent(ev)
+		case m.Return != nil || m.Error != nil:
+			c.deliverReply(m, raw)
+		default:
+			// Nothing QEMU sends today; ignoring it keeps newer QEMUs working.
+		}
+	}
+}
+
+func (c *Client) deliverEvent(ev Event) {
+	select {
+	case c.events <- ev:
+		return
+	default:
+	}
+	// Full: drop the oldest, since a late reader cares most about the latest
+	// state. This goroutine is the only sender, so a slot is now free.
+	select {
+	case <-c.events:
+		c.dropped.Add(1)
+	default:
+	}
+	select {
+	case c.events <- ev:
+	default:
+		c.dropped.Add(1)
+	}
+}
+
+func (c *Client) deliverReply(m wireMessage, raw json.RawMessage) {
+	r := callResult{ret: m.Return, msg: raw}
+	if m.Error != nil {
+		r.err = m.Error
+	}
+	c.mu.Lock()
+	var call *pendingCall
+	var id string
+	if len(m.ID) == 0 {
+		// QEMU answers without an id only when it could not parse the request
+		// far enough to find one; it handles requests in order, so the
+		// error belongs to the oldest call still waiting.
+		for k, p := range c.pending {
+			if call == nil || p.seq < call.seq {
+				call, id = p, k
+			}
+		}
+	} else if json.Unmarshal(m.ID, &id) == nil {
+		call = c.pending[id]
+	}
+	if call != nil {
+		delete(c.pending, id)
+	}
+	c.mu.Unlock()
+	if call != nil {
+		call.reply <- r
+	}
+	// else: the reply to a call that gave up (context) or to an id we never
+	// sent; nobody waits for it.
+}
+
+// shutdown records why the connection is down, fails every call in flight
+// and closes Events and Done. Only the reader calls it, once.
+func (c *Client) shutdown(readErr error) {
+	c.mu.Lock()
+	cause := &closedError{cause: readErr}
+	switch {
+	case c.abandoned:
+		cause.how = "by client: a request was cut short while being sent"
+	case c.closing:
+		cause.how = "by client"
+	case readErr == io.EOF || errors.Is(readErr, syscall.ECONNRESET):
+		// QEMU exited or closed the socket. After "quit" Linux reports a
+		// reset rather than EOF on the unix socket; both mean the same here.
+		cause.how, cause.eof = "by QEMU", true
+	case errors.Is(readErr, io.ErrUnexpectedEOF):
+		cause.how, cause.showCause = "by QEMU in the middle of a message", true
+	default:
+		cause.showCause = true
+		if _, ok := errors.AsType[*json.SyntaxError](readErr); ok {
+			// The stream cannot be resynchronised after bytes that are not JSON.
+			cause.how = "after garbage from QEMU"
+		}
+	}
+	var inflight []*pendingCall
+	for _, p := range c.pending {
+		inflight = append(inflight, p)
+	}
+	slices.SortFunc(inflight, func(a, b *pendingCall) int { return cmp.Compare(a.seq, b.seq) })
+	names := make([]string, len(inflight))
+	for i, p := range inflight {
+		names[i] = p.command
+	}
+	c.closed = cause
+	if len(names) > 0 {
+		c.err = fmt.Errorf("qmp: %w (in flight: %s)", cause, strings.Join(names, ", "))
+	} else {
+		c.err = fmt.Errorf("qmp: %w", cause)
+	}
+	c.pending = nil
+	c.mu.Unlock()
+
+	for _, p := range inflight {
+		p.reply <- callResult{err: fmt.Errorf("qmp: %s: %w", p.command, cause)}
+	}
+	c.conn.Close()
+	close(c.events)
+	close(c.done)
+}
+
+// closedError says how the connection ended. It wraps ErrClosed and the read
+// error; a connection QEMU closed also wraps io.EOF, whatever the socket said.
+type closedError struct {
+	how       string // "by QEMU", "by client", ...
+	showCause bool   // the read error tells more than how
+	eof       bool   // QEMU went away
+	cause     error
+}
+
+func (e *closedError) Error() string {
+	msg := ErrClosed.Error()
+	if e.how != "" {
+		msg += " " + e.how
+	}
+	if e.showCause || e.how == "" {
+		msg += ": " + e.cause.Error()
+	}
+	return msg
+}
+
+func (e *closedError) Unwrap() []error {
+	errs := []error{ErrClosed, e.cause}
+	if e.eof && e.cause != io.EOF {
+		errs = append(errs, io.EOF)
+	}
+	return errs
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "..."
+}

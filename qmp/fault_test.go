@@ -1,0 +1,260 @@
+package qmp_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hmpsh/hmpsh/qmp"
+)
+
+// A fake monitor, only for faults real QEMU cannot be made to produce:
+// garbage bytes, a half-written reply, silence, replies out of order.
+
+const fakeGreeting = `{"QMP": {"version": {"qemu": {"micro": 0, "minor": 0, "major": 99}, "package": "fake"}, "capabilities": []}}` + "\n"
+
+type fakeConn struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+// request reads one request line and returns its command and id.
+func (f *fakeConn) request() (command string, id json.RawMessage) {
+	f.t.Helper()
+	line, err := f.r.ReadBytes('\n')
+	if err != nil {
+		f.t.Errorf("fake monitor: reading a request: %v", err)
+		return "", nil
+	}
+	var req struct {
+		Execute string          `json:"execute"`
+		ID      json.RawMessage `json:"id"`
+	}
+	if err := json.Unmarshal(line, &req); err != nil {
+		f.t.Errorf("fake monitor: request %q: %v", line, err)
+	}
+	if len(req.ID) == 0 {
+		f.t.Errorf("fake monitor: request %q has no id", line)
+	}
+	return req.Execute, req.ID
+}
+
+func (f *fakeConn) write(s string) {
+	if _, err := io.WriteString(f.conn, s); err != nil {
+		f.t.Errorf("fake monitor: %v", err)
+	}
+}
+
+func (f *fakeConn) reply(id json.RawMessage, ret string) {
+	f.write(fmt.Sprintf(`{"return": %s, "id": %s}`+"\n", ret, id))
+}
+
+// fakeMonitor serves one connection: the greeting, the capabilities
+// negotiation, then script. It returns the address to dial.
+func fakeMonitor(t *testing.T, greeting string, script func(f *fakeConn)) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fake.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+	})
+	go func() {
+		defer close(done)
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		f := &fakeConn{t: t, conn: conn, r: bufio.NewReader(conn)}
+		f.write(greeting)
+		if greeting != fakeGreeting {
+			f.r.ReadBytes('\n') // until the client hangs up
+			return
+		}
+		cmd, id := f.request()
+		if cmd != "qmp_capabilities" {
+			t.Errorf("first request %q, want qmp_capabilities", cmd)
+		}
+		f.reply(id, "{}")
+		script(f)
+	}()
+	return "unix:" + path
+}
+
+func dialFake(t *testing.T, addr string) *qmp.Client {
+	t.Helper()
+	c, err := qmp.Dial(callCtx(t), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestFaultNotAGreeting(t *testing.T) {
+	for _, greeting := range []string{
+		"SSH-2.0-OpenSSH_9.2\r\n",
+		`{"return": {}}` + "\n",
+		"QEMU 7.2.22 monitor - type 'help' for more information\r\n(qemu) ",
+	} {
+		addr := fakeMonitor(t, greeting, nil)
+		c, err := qmp.Dial(callCtx(t), addr)
+		if err == nil {
+			c.Close()
+			t.Errorf("Dial succeeded on greeting %q", greeting)
+			continue
+		}
+		if !strings.Contains(err.Error(), "greeting") {
+			t.Errorf("greeting %q: %v, want an error about the greeting", greeting, err)
+		}
+	}
+}
+
+func TestFaultGarbage(t *testing.T) {
+	addr := fakeMonitor(t, fakeGreeting, func(f *fakeConn) {
+		f.request()
+		f.write("\x00\x01garbage }{\n")
+		f.r.ReadBytes('\n')
+	})
+	c := dialFake(t, addr)
+	_, err := c.Execute(callCtx(t), "query-status", nil)
+	if !errors.Is(err, qmp.ErrClosed) || !strings.Contains(err.Error(), "garbage") || !strings.Contains(err.Error(), "query-status") {
+		t.Errorf("err = %v, want ErrClosed naming the garbage and the command", err)
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not closed after garbage")
+	}
+}
+
+func TestFaultHalfWrittenReply(t *testing.T) {
+	addr := fakeMonitor(t, fakeGreeting, func(f *fakeConn) {
+		f.request()
+		f.write(`{"return": {"status": "runn`)
+		f.conn.Close()
+	})
+	c := dialFake(t, addr)
+	_, err := c.Execute(callCtx(t), "query-status", nil)
+	if !errors.Is(err, qmp.ErrClosed) || !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "query-status") {
+		t.Errorf("err = %v, want ErrClosed and ErrUnexpectedEOF naming query-status", err)
+	}
+	<-c.Done()
+	if !strings.Contains(c.Err().Error(), "in flight: query-status") {
+		t.Errorf("Err() = %v", c.Err())
+	}
+}
+
+func TestFaultNoAnswer(t *testing.T) {
+	hangup := make(chan struct{})
+	addr := fakeMonitor(t, fakeGreeting, func(f *fakeConn) {
+		f.request()
+		<-hangup
+	})
+	defer close(hangup)
+	c := dialFake(t, addr)
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Execute(ctx, "query-status", nil)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 3*time.Second {
+		t.Errorf("err = %v after %v", err, time.Since(start))
+	}
+	if c.Err() != nil {
+		t.Errorf("a timeout closed the connection: %v", c.Err())
+	}
+}
+
+// A monitor that reads nothing: a request too large for the socket buffers
+// blocks in write, and the context must still end the call.
+func TestFaultWriteBlocked(t *testing.T) {
+	hangup := make(chan struct{})
+	addr := fakeMonitor(t, fakeGreeting, func(f *fakeConn) { <-hangup })
+	defer close(hangup)
+	c := dialFake(t, addr)
+	// Marshalling 16 MiB must not eat the whole timeout (slow under -race):
+	// the deadline has to fall while the write is blocked half-way.
+	big := json.RawMessage(`{"data":"` + strings.Repeat("x", 16<<20) + `"}`)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Execute(ctx, "ringbuf-write", big)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 6*time.Second {
+		t.Errorf("err = %v after %v", err, time.Since(start))
+	}
+	// Half a request went out: the connection cannot be used any more.
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("connection kept after a partial write")
+	}
+	if err := c.Err(); !errors.Is(err, qmp.ErrClosed) || !strings.Contains(err.Error(), "cut short") {
+		t.Errorf("Err() = %v", err)
+	}
+}
+
+func TestFaultOutOfOrder(t *testing.T) {
+	addr := fakeMonitor(t, fakeGreeting, func(f *fakeConn) {
+		cmd1, id1 := f.request()
+		cmd2, id2 := f.request()
+		// An unknown id first: ignored, not given to anyone.
+		f.reply(json.RawMessage(`"somebody-else"`), `"stray"`)
+		f.reply(id2, fmt.Sprintf("%q", cmd2))
+		f.reply(id1, fmt.Sprintf("%q", cmd1))
+		f.r.ReadBytes('\n')
+	})
+	c := dialFake(t, addr)
+	type result struct {
+		cmd, ret string
+		err      error
+	}
+	results := make(chan result, 2)
+	for _, cmd := range []string{"first", "second"} {
+		go func() {
+			ret, err := c.Execute(callCtx(t), cmd, nil)
+			results <- result{cmd, string(ret), err}
+		}()
+	}
+	for range 2 {
+		r := <-results
+		if r.err != nil || r.ret != fmt.Sprintf("%q", r.cmd) {
+			t.Errorf("%s got %s, %v", r.cmd, r.ret, r.err)
+		}
+	}
+}
+
+// QEMU answers a request it cannot parse without an id; it goes to the oldest
+// call waiting.
+func TestFaultReplyWithoutID(t *testing.T) {
+	addr := fakeMonitor(t, fakeGreeting, func(f *fakeConn) {
+		f.request()
+		f.write(`{"error": {"class": "GenericError", "desc": "JSON parse error, invalid keyword 'x'"}}` + "\n")
+		_, id := f.request()
+		f.reply(id, `"ok"`)
+		f.r.ReadBytes('\n')
+	})
+	c := dialFake(t, addr)
+	_, err := c.Execute(callCtx(t), "first", nil)
+	var qe *qmp.Error
+	if !errors.As(err, &qe) || qe.Class != "GenericError" {
+		t.Errorf("first: %v, want the id-less GenericError", err)
+	}
+	ret, err := c.Execute(callCtx(t), "second", nil)
+	if err != nil || string(ret) != `"ok"` {
+		t.Errorf("second: %s, %v", ret, err)
+	}
+}
