@@ -1,0 +1,49 @@
+# hmpsh. `make test` is the whole check, on a fresh Debian 12 machine too:
+# it installs the two QEMUs the tests run against, then vets and tests.
+
+GO ?= go
+QEMU_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/hmpsh/qemu
+QEMU72 ?= /usr/bin/qemu-system-x86_64
+QEMU10 ?= $(QEMU_CACHE)/10.0/usr/bin/qemu-system-x86_64
+FUZZTIME ?= 20s
+
+.PHONY: all build deps test vet fuzz bench schemas clean
+
+all: build
+
+build:
+	$(GO) build -o hmpsh .
+
+# QEMU 7.2 (Debian 12) installed, QEMU 10.0 (bookworm-backports) unpacked.
+deps:
+	./scripts/install-qemu.sh
+
+vet:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test: deps vet
+	HMPSH_REQUIRE_QEMU=1 $(GO) test -count=1 ./...
+
+# A short run of every fuzz target (go test allows one target per run).
+fuzz:
+	$(GO) test ./split -run '^$$' -fuzz '^FuzzWords$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./split -run '^$$' -fuzz '^FuzzComma$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./split -run '^$$' -fuzz '^FuzzKeyVals$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./transports -run '^$$' -fuzz '^FuzzParseURI$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./transports -run '^$$' -fuzz '^FuzzSplitArgs$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzChannel$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzTranslate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./qmp -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME)
+
+bench:
+	$(GO) test ./hmp -run '^$$' -bench . -benchmem
+
+# Re-capture the schemas built into hmpsh from the real QEMUs.
+schemas: deps
+	./scripts/capture-schema.sh $(QEMU72) qmp/schemas/qemu-7.2.json.gz -L /usr/share/qemu -L /usr/share/seabios
+	QEMU_MODULE_DIR=$(QEMU_CACHE)/10.0/usr/lib/x86_64-linux-gnu/qemu ./scripts/capture-schema.sh $(QEMU10) qmp/schemas/qemu-10.0.json.gz \
+		-L $(QEMU_CACHE)/10.0/usr/share/qemu -L $(QEMU_CACHE)/10.0/usr/share/seabios
+
+clean:
+	rm -f hmpsh
