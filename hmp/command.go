@@ -4,6 +4,7 @@
 package hmp
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -32,6 +33,9 @@ type Command struct {
 	QMP string
 	// Translate turns a parsed call into QMP requests.
 	Translate func(c *Call) ([]qmp.Request, error)
+	// Format turns the reply's "return" into HMP-like text. Nil: print
+	// nothing for an empty reply, indented JSON otherwise.
+	Format func(ret json.RawMessage) (string, error)
 	// Wait marks commands that, run for real, wait for what they started
 	// unless asked not to (migrate without -d).
 	Wait func(c *Call) bool

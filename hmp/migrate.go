@@ -140,6 +140,9 @@ func (d *destination) uri(c *Call, why string) (string, error) {
 // the target wants it: channels when it can take them, else a URI.
 func destinationArgs(c *Call, command string, d *destination) (qmp.Object, error) {
 	if c.Target.sendsChannels(command) {
+		if err := transports.CheckArgv(d.chans); err != nil {
+			return nil, c.Errorf("%w", err)
+		}
 		list := make([]any, len(d.objs))
 		for i, o := range d.objs {
 			list[i] = o

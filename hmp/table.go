@@ -1,6 +1,8 @@
 package hmp
 
 import (
+	"encoding/json"
+
 	"github.com/hmpsh/hmpsh/qmp"
 )
 
@@ -23,6 +25,12 @@ quotes. A legacy URI is accepted wherever a CHANNEL is: -c tcp:H:P.
 
 QEMU 9.0 and later get the channel as QMP "channels"; older QEMUs get the
 equivalent URI, and a key that no URI can say is an error.`
+
+// withFormat sets a command's reply formatter.
+func withFormat(c *Command, f func(json.RawMessage) (string, error)) *Command {
+	c.Format = f
+	return c
+}
 
 func simple(name, qmpName, short string, aliases ...string) *Command {
 	return &Command{
@@ -143,10 +151,10 @@ avail-switchover-bandwidth are in MiB when no suffix is given.`,
 			},
 			Translate: translateSetParameter,
 		},
-		simple("info migrate", "query-migrate", "show the migration's status and statistics"),
-		simple("info migrate_capabilities", "query-migrate-capabilities", "show the migration capabilities"),
-		simple("info migrate_parameters", "query-migrate-parameters", "show the migration parameters"),
-		simple("info status", "query-status", "show whether the VM runs"),
+		withFormat(simple("info migrate", "query-migrate", "show the migration's status and statistics"), formatKeyValues),
+		withFormat(simple("info migrate_capabilities", "query-migrate-capabilities", "show the migration capabilities"), formatCapabilities),
+		withFormat(simple("info migrate_parameters", "query-migrate-parameters", "show the migration parameters"), formatKeyValues),
+		withFormat(simple("info status", "query-status", "show whether the VM runs"), formatStatus),
 		simple("stop", "stop", "pause the VM"),
 		simple("cont", "cont", "resume the VM", "c"),
 		simple("system_reset", "system_reset", "reset the VM"),

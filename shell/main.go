@@ -4,15 +4,20 @@ package shell
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/internal/suggest"
+	"github.com/hmpsh/hmpsh/qmp"
 )
 
 // Exit statuses.
@@ -49,18 +54,41 @@ type Options struct {
 	TargetVersion string
 	Sources       []source
 	Args          []string // positional: "help migrate"
+	QMP           []string // --qmp [NAME=]ADDR, in order
+	JSON          bool
+	NoEvents      bool
+	Trace         bool
+	Timeout       time.Duration
+	CacheDir      string
 }
+
+type stringList struct{ list *[]string }
+
+func (s stringList) String() string     { return "" }
+func (s stringList) Set(v string) error { *s.list = append(*s.list, v); return nil }
 
 const usage = `hmpsh: type HMP, speak QMP to QEMU.
 
 Usage:
+  hmpsh --qmp [NAME=]ADDR [--qmp NAME=ADDR]... [-c LINE | -f FILE]...
   hmpsh --dry-run [--target-version X.Y] (-c LINE | -f FILE)...
   hmpsh help [COMMAND]
 
 Options:
+  --qmp [NAME=]ADDR     a QEMU's QMP monitor: unix:/path, tcp:HOST:PORT, or a
+                        path; repeat with names for several (the first is the
+                        default; a line starting "@NAME " runs on NAME)
   -c LINE               run one line (repeatable; in order with -f)
   -f FILE               run the lines of FILE ("-" for standard input);
-                        blank lines and lines starting with # are skipped
+                        blank lines and lines starting with # are skipped.
+                        Without -c and -f, lines are read from standard input
+  --json                print the raw QMP replies (and events), one per line
+  --no-events           do not print QMP events
+  --timeout DURATION    how long a QEMU may take to answer one request
+                        (default 30s; a waiting migrate polls, it has no limit)
+  --trace               show every QMP request and reply on standard error
+  --cache-dir DIR       where QEMU schemas are cached (default
+                        $XDG_CACHE_HOME/hmpsh; "" for no cache)
   --dry-run             print the QMP each line means, one JSON per line,
                         instead of sending it
   --target-version X.Y  translate for this QEMU (dry-run; default: the
@@ -68,9 +96,15 @@ Options:
   -h, --help            this text
 
 A script stops at its first error, reported as FILE:LINE: on standard
-error, with exit status 1.
+error. Exit status: 0 when every command succeeded, 1 when one failed (a
+QMP error, an HMP error, a failed migration, a line that does not
+translate), 2 when a monitor could not be reached or was lost.
 
 Examples:
+  hmpsh --qmp unix:/run/qemu/qmp.sock -c 'info status'
+  hmpsh --qmp src=unix:/tmp/src.sock --qmp dst=unix:/tmp/dst.sock \
+        -c '@dst migrate_incoming -c socket,type=unix,path=/tmp/mig.sock' \
+        -c 'migrate -c socket,type=unix,path=/tmp/mig.sock'
   hmpsh --dry-run -c 'migrate -c socket,type=inet,host=10.0.0.2,port=4444'
   hmpsh --dry-run --target-version 7.2 -c 'migrate tcp:10.0.0.2:4444'
   hmpsh help migrate
@@ -104,6 +138,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.TargetVersion, "target-version", "", "")
 	fs.Var(sources{list: &o.Sources}, "c", "")
 	fs.Var(sources{list: &o.Sources, file: true}, "f", "")
+	fs.Var(stringList{&o.QMP}, "qmp", "")
+	fs.BoolVar(&o.JSON, "json", false, "")
+	fs.BoolVar(&o.NoEvents, "no-events", false, "")
+	fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "")
+	fs.BoolVar(&o.Trace, "trace", false, "")
+	fs.StringVar(&o.CacheDir, "cache-dir", DefaultCacheDir(), "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(stdout)
@@ -129,17 +169,90 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return ExitMonitor
 		}
 	}
-	if !o.DryRun {
-		fmt.Fprintf(stderr, "hmpsh: no QEMU to talk to; use --dry-run to see the QMP each line means\n")
+	if o.DryRun {
+		if len(o.QMP) > 0 {
+			fmt.Fprintf(stderr, "hmpsh: --dry-run sends nothing; leave out --qmp\n")
+			return ExitMonitor
+		}
+		if len(o.Sources) == 0 {
+			fmt.Fprintf(stderr, "hmpsh: --dry-run needs lines: -c LINE or -f FILE\n")
+			return ExitMonitor
+		}
+		r := &dryRun{tr: tr, target: target, out: stdout}
+		return runSources(o.Sources, stdin, r, stderr)
+	}
+	if o.TargetVersion != "" {
+		fmt.Fprintf(stderr, "hmpsh: --target-version is for --dry-run; a connected QEMU's own schema is used\n")
 		return ExitMonitor
 	}
-	if len(o.Sources) == 0 {
-		fmt.Fprintf(stderr, "hmpsh: --dry-run needs lines: -c LINE or -f FILE\n")
+	if len(o.QMP) == 0 {
+		fmt.Fprintf(stderr, "hmpsh: no QEMU to talk to: give --qmp ADDR, or use --dry-run to see the QMP each line means\n")
 		return ExitMonitor
 	}
-	r := &dryRun{tr: tr, target: target, out: stdout}
-	return runSources(o.Sources, stdin, r, stderr)
+	return runLive(o, tr, targets.Ref(), stdin, stdout, stderr)
 }
+
+// runLive connects to the monitors and runs the lines on them.
+func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, tr, ref)
+	defer sess.Close()
+	for i, spec := range o.QMP {
+		name, addr, err := monitorSpec(spec, i, len(o.QMP))
+		if err != nil {
+			fmt.Fprintf(stderr, "hmpsh: --qmp %s: %v\n", spec, err)
+			return ExitMonitor
+		}
+		if _, err := sess.Connect(ctx, name, addr); err != nil {
+			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+			return ExitMonitor
+		}
+	}
+	srcs := o.Sources
+	if len(srcs) == 0 {
+		srcs = []source{{file: "-"}}
+	}
+	code := runSources(srcs, stdin, liveRunner{ctx: ctx, sess: sess}, stderr)
+	// Give events already on their way a moment to be printed.
+	time.Sleep(50 * time.Millisecond)
+	return code
+}
+
+// monitorSpec reads --qmp NAME=ADDR or --qmp ADDR ("qemu" when alone).
+func monitorSpec(spec string, i, n int) (name, addr string, err error) {
+	if k, v, ok := strings.Cut(spec, "="); ok && validName(k) {
+		name, addr = k, v
+	} else {
+		if n > 1 {
+			return "", "", fmt.Errorf("with several monitors, name each: --qmp NAME=ADDR")
+		}
+		name, addr = "qemu", spec
+	}
+	if _, _, err := qmp.ParseAddress(addr); err != nil {
+		return "", "", err
+	}
+	return name, addr, nil
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+type liveRunner struct {
+	ctx  context.Context
+	sess *Session
+}
+
+func (l liveRunner) run(line, where string) error { return l.sess.Run(l.ctx, line) }
 
 // helpCommand prints the table's help for a command, or the index.
 func helpCommand(t *hmp.Table, args []string, stdout, stderr io.Writer) int {
@@ -170,6 +283,16 @@ type lineRunner interface {
 	run(line, where string) error
 }
 
+// exitCode maps a line's error to the exit status: 2 when a monitor could
+// not be reached or was lost, 1 for anything else.
+func exitCode(err error) int {
+	var me *MonitorError
+	if errors.As(err, &me) {
+		return ExitMonitor
+	}
+	return ExitFailed
+}
+
 // runSources feeds every line of every source to r, in order, and stops at
 // the first error, which it reports as WHERE: ERROR.
 func runSources(srcs []source, stdin io.Reader, r lineRunner, stderr io.Writer) int {
@@ -179,7 +302,7 @@ func runSources(srcs []source, stdin io.Reader, r lineRunner, stderr io.Writer) 
 			nc++
 			if err := r.run(s.line, fmt.Sprintf("-c:%d", nc)); err != nil {
 				fmt.Fprintf(stderr, "-c:%d: %v\n", nc, err)
-				return ExitFailed
+				return exitCode(err)
 			}
 			continue
 		}
@@ -214,7 +337,7 @@ func runFile(name string, stdin io.Reader, r lineRunner, stderr io.Writer) int {
 		where := fmt.Sprintf("%s:%d", label, n)
 		if err := r.run(line, where); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", where, err)
-			return ExitFailed
+			return exitCode(err)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -232,6 +355,11 @@ type dryRun struct {
 }
 
 func (d *dryRun) run(line, where string) error {
+	// A script written for several monitors dry-runs too: the @NAME
+	// prefix only picks where a line would go.
+	if _, rest, ok := SplitPrefix(line); ok {
+		line = rest
+	}
 	t, err := d.tr.Translate(line, d.target)
 	if err != nil {
 		return err

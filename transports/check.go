@@ -127,3 +127,18 @@ func checkPort(key, port string, role Role) error {
 	}
 	return nil
 }
+
+// CheckArgv finds what fails only when a channel goes to QEMU as QMP
+// channels (not as an exec: URI, which QEMU runs through /bin/sh): QEMU
+// spawns exec's args[0] without searching PATH (GLib's g_spawn since QEMU
+// 7.1), so "cat" fails there with "Failed to execute child process".
+func CheckArgv(chans []Channel) error {
+	for _, ch := range chans {
+		a := ch.Addr
+		if a.Transport != "exec" || len(a.Args) == 0 || strings.Contains(a.Args[0], "/") {
+			continue
+		}
+		return fmt.Errorf("args: QEMU runs %q without searching PATH; give its full path (command -v %s tells it)", a.Args[0], a.Args[0])
+	}
+	return nil
+}

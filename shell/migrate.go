@@ -1,0 +1,134 @@
+package shell
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hmpsh/hmpsh/hmp"
+)
+
+// MigrationInfo is the part of query-migrate that progress and summary
+// lines show.
+type MigrationInfo struct {
+	Status           string `json:"status"`
+	TotalTime        int64  `json:"total-time"`
+	Downtime         int64  `json:"downtime"`
+	ExpectedDowntime int64  `json:"expected-downtime"`
+	SetupTime        int64  `json:"setup-time"`
+	ErrorDesc        string `json:"error-desc"`
+	RAM              *struct {
+		Transferred int64   `json:"transferred"`
+		Remaining   int64   `json:"remaining"`
+		Total       int64   `json:"total"`
+		Mbps        float64 `json:"mbps"`
+	} `json:"ram"`
+}
+
+// inProgress are the states a synchronous migrate waits through: setup
+// and active (where QEMU's HMP waits) and the short automatic steps after
+// them; anything else ends the wait.
+var inProgress = map[string]bool{"setup": true, "active": true, "device": true, "wait-unplug": true, "cancelling": true}
+
+// MigrationFailed is a migration that ended failed or cancelled.
+type MigrationFailed struct {
+	Status string
+	Desc   string
+}
+
+func (e *MigrationFailed) Error() string {
+	if e.Desc == "" {
+		return "migration " + e.Status
+	}
+	return fmt.Sprintf("migration %s: %s", e.Status, e.Desc)
+}
+
+// waitMigration follows a migration started without -d until it leaves
+// the states above, as QEMU's HMP does, then prints one summary line.
+func (s *Session) waitMigration(ctx context.Context, m *Monitor) error {
+	start := time.Now()
+	tick := time.NewTicker(s.cfg.Poll)
+	defer tick.Stop()
+	for {
+		info, err := s.queryMigrate(ctx, m)
+		if err != nil {
+			return err
+		}
+		// Right after migrate, a QEMU may still say "none" for a moment.
+		if !inProgress[info.Status] && !(info.Status == "none" && time.Since(start) < 2*time.Second) {
+			return s.migrationSummary(info)
+		}
+		if s.progress != nil {
+			s.progress(info, time.Since(start))
+		}
+		select {
+		case <-ctx.Done():
+			if s.detached != nil {
+				s.detached()
+			}
+			return ctx.Err()
+		case <-m.client.Done():
+			return &MonitorError{Name: m.Name, Err: m.client.Err()}
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Session) queryMigrate(ctx context.Context, m *Monitor) (*MigrationInfo, error) {
+	ret, err := s.call(ctx, m, queryMigrate)
+	if err != nil {
+		return nil, err
+	}
+	var info MigrationInfo
+	if err := json.Unmarshal(ret, &info); err != nil {
+		return nil, fmt.Errorf("query-migrate reply: %w", err)
+	}
+	return &info, nil
+}
+
+// migrationSummary prints how a migration ended; failed and cancelled
+// migrations are errors (exit status 1).
+func (s *Session) migrationSummary(info *MigrationInfo) error {
+	if s.progress != nil {
+		s.progress(nil, 0)
+	}
+	switch info.Status {
+	case "failed", "cancelled":
+		return &MigrationFailed{Status: info.Status, Desc: info.ErrorDesc}
+	case "completed":
+		s.printf(s.cfg.Out, "%s\n", Summary(info))
+	case "pre-switchover":
+		s.printf(s.cfg.Out, "migration paused before switchover: run migrate_continue pre-switchover\n")
+	default:
+		s.printf(s.cfg.Out, "migration %s (info migrate follows it)\n", info.Status)
+	}
+	return nil
+}
+
+// Summary is the one line a completed migration prints: "migration
+// completed: total 1.23 s, downtime 12 ms, 64.2 MiB transferred, 52.1 MiB/s".
+func Summary(info *MigrationInfo) string {
+	line := fmt.Sprintf("migration %s: total %s, downtime %d ms", info.Status, millis(info.TotalTime), info.Downtime)
+	if info.RAM != nil {
+		line += fmt.Sprintf(", %s transferred", hmp.HumanBytes(float64(info.RAM.Transferred)))
+		if info.TotalTime > 0 {
+			line += fmt.Sprintf(", %s/s", hmp.HumanBytes(float64(info.RAM.Transferred)*1000/float64(info.TotalTime)))
+		}
+	}
+	return line
+}
+
+func millis(ms int64) string {
+	if ms < 1000 {
+		return fmt.Sprintf("%d ms", ms)
+	}
+	return fmt.Sprintf("%.2f s", float64(ms)/1000)
+}
+
+// IsMigrationFailed reports whether err is a failed migration.
+func IsMigrationFailed(err error) bool {
+	var mf *MigrationFailed
+	return errors.As(err, &mf)
+}
