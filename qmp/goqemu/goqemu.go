@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gqmp "github.com/digitalocean/go-qemu/qmp"
@@ -42,9 +43,14 @@ type Monitor struct {
 
 	// subMu guards subs apart from mu: the pump holds it while a slow
 	// reader takes an event, and Run must not wait for that.
-	subMu sync.Mutex
-	subs  map[*subscriber]struct{}
+	subMu   sync.Mutex
+	subs    map[*subscriber]struct{}
+	dropped atomic.Uint64
 }
+
+// Dropped counts the events subscribers missed because their buffer was
+// full (the client's own drops are qmp.Client.Dropped).
+func (m *Monitor) Dropped() uint64 { return m.dropped.Load() }
 
 type subscriber struct {
 	ctx    context.Context
@@ -124,9 +130,11 @@ func (m *Monitor) Run(command []byte) ([]byte, error) {
 
 // Events returns a channel of the monitor's events until ctx ends or the
 // connection does; then the channel is closed. Every call gets every event:
-// qemu.NewDomain takes one stream for itself. A reader that does not keep up
-// holds up the other readers, never Run; the client drops the oldest events
-// past its buffer (qmp.Client.Dropped counts them).
+// qemu.NewDomain takes one stream for itself. Each reader has its own
+// buffer of qmp.EventBufferSize events, so a reader that does not keep up
+// holds up neither Run nor the other readers (reading one stream to its end
+// before the next is common); past its buffer it misses events, counted in
+// Dropped.
 func (m *Monitor) Events(ctx context.Context) (<-chan gqmp.Event, error) {
 	m.mu.Lock()
 	c := m.client
@@ -143,7 +151,7 @@ func (m *Monitor) Events(ctx context.Context) (<-chan gqmp.Event, error) {
 		return nil, c.Err()
 	default:
 	}
-	s := &subscriber{ctx: ctx, client: c, ch: make(chan gqmp.Event)}
+	s := &subscriber{ctx: ctx, client: c, ch: make(chan gqmp.Event, qmp.EventBufferSize)}
 	m.subMu.Lock()
 	if m.subs == nil {
 		m.subs = make(map[*subscriber]struct{})
@@ -167,8 +175,9 @@ func (m *Monitor) unsubscribe(s *subscriber) {
 }
 
 // pump copies the events of c to its subscribers. It holds subMu while
-// sending, so that a channel is never closed under a send; a send gives up
-// when that subscriber's context ends.
+// sending, so that a channel is never closed under a send; a subscriber
+// whose buffer is full misses the event (counted) rather than holding up
+// the others.
 func (m *Monitor) pump(c *qmp.Client) {
 	for ev := range c.Events() {
 		gev := convert(ev)
@@ -179,7 +188,8 @@ func (m *Monitor) pump(c *qmp.Client) {
 			}
 			select {
 			case s.ch <- gev:
-			case <-s.ctx.Done():
+			default:
+				m.dropped.Add(1)
 			}
 		}
 		m.subMu.Unlock()
