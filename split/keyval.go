@@ -36,12 +36,16 @@ func Comma(s string) []Item {
 }
 
 // JoinComma is the inverse of Comma: it doubles the commas inside each
-// element and joins them with single commas.
+// element and joins them with single commas. Comma reads the result back
+// into the same elements unless an element after the first starts with a
+// comma: "a" and ",b" join to "a,,,b", which is also "a," and "b", and
+// Comma (like QEMU) binds the doubled comma to the left.
 func JoinComma(elems ...string) string {
+	escaped := make([]string, len(elems))
 	for i, e := range elems {
-		elems[i] = strings.ReplaceAll(e, ",", ",,")
+		escaped[i] = strings.ReplaceAll(e, ",", ",,")
 	}
-	return strings.Join(elems, ",")
+	return strings.Join(escaped, ",")
 }
 
 // KV is one key=value pair of an option string.
