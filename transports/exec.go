@@ -3,6 +3,7 @@ package transports
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mattn/go-shellwords"
 )
@@ -29,21 +30,35 @@ func SplitArgs(s string) ([]string, error) {
 		return nil, err
 	}
 	p := shellwords.NewParser()
+	// go-shellwords splits at a carriage return; a shell does not.
+	p.SetExcludeSeparators('\r')
 	words, err := p.Parse(s)
 	if err != nil {
 		return nil, &ArgsError{Args: s, Msg: err.Error()}
 	}
 	if p.Position >= 0 {
-		// Position counts runes; report the operator the shell would see.
-		r := []rune(s)
-		pos := len(string(r[:p.Position]))
-		return nil, &ArgsError{Args: s, Pos: pos, Msg: fmt.Sprintf("unquoted shell operator %q", string(r[p.Position]))}
+		// Position counts what ranging over s yields (a rune, or one
+		// byte of invalid UTF-8); report the operator the shell would see.
+		pos, n := 0, 0
+		for i := range s {
+			if n == p.Position {
+				pos = i
+				break
+			}
+			n++
+		}
+		r, _ := utf8.DecodeRuneInString(s[pos:])
+		return nil, &ArgsError{Args: s, Pos: pos, Msg: fmt.Sprintf("unquoted shell operator %q", string(r))}
 	}
 	if len(words) == 0 {
 		return nil, &ArgsError{Args: s, Msg: "no command"}
 	}
 	return words, nil
 }
+
+// reservedWords are the words a POSIX shell reads as syntax, not as a
+// command, when they come first and unquoted.
+var reservedWords = []string{"!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until", "while"}
 
 // checkShellFree finds what go-shellwords would take literally but a POSIX
 // shell would not, and the few escapes the two read differently, so that
@@ -91,7 +106,15 @@ func checkShellFree(s string) error {
 			if i+1 < len(s) && (s[i+1] == 't' || s[i+1] == 'n') {
 				return bad(i, fmt.Sprintf(`\%c is ambiguous (a shell reads %c, not a control character); quote it`, s[i+1], s[i+1]))
 			}
+			if i+1 == len(s) {
+				return bad(i, "a backslash at the end escapes nothing")
+			}
+			if s[i+1] == '\n' {
+				return bad(i, "a backslash before a newline continues the line")
+			}
 			i++
+		case '\n':
+			return bad(i, "an unquoted newline ends the command")
 		case '$', '`':
 			return bad(i, fmt.Sprintf("unquoted %q is an expansion", c))
 		case '*', '?', '[':
@@ -116,8 +139,9 @@ func ShellQuote(argv []string) string {
 	quoted := make([]string, len(argv))
 	for i, a := range argv {
 		quoted[i] = shellQuoteWord(a)
-		// A first word NAME=... would be a variable assignment to sh.
-		if i == 0 && quoted[i] == a && strings.Contains(a, "=") {
+		// A first word NAME=... would be a variable assignment to sh,
+		// and a reserved word would be syntax.
+		if i == 0 && quoted[i] == a && (strings.Contains(a, "=") || contains(reservedWords, a)) {
 			quoted[i] = "'" + a + "'"
 		}
 	}
