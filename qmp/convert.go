@@ -345,39 +345,48 @@ func (c *converter) describe(t *Entity) string {
 
 // objectFields lists the members of object t that apply to n: the base
 // members and, once the tag's value is known, the members of its branch,
-// recursively (QAPI flattens nested unions onto one level).
-func (c *converter) objectFields(t *Entity, n *node) ([]Member, error) {
-	fields := append([]Member(nil), t.Members...)
+// recursively (QAPI flattens nested unions onto one level). missing is
+// the first tag not given, whose branch members are not known yet.
+func (c *converter) objectFields(t *Entity, n *node) (fields []Member, missing string, err error) {
+	fields = append([]Member(nil), t.Members...)
 	if t.Tag == "" {
-		return fields, nil
+		return fields, "", nil
 	}
 	tag := n.child(t.Tag)
-	if tag == nil || tag.isGroup() {
-		// Reported by the caller as a missing required key.
-		return fields, nil
+	if tag == nil {
+		return fields, t.Tag, nil
+	}
+	if tag.isGroup() {
+		// Reported by the caller: a tag takes a single value.
+		return fields, "", nil
 	}
 	m, _ := c.s.Member(t, t.Tag)
 	if enum := c.s.entities[m.Type]; enum != nil && !enum.HasValue(*tag.value) {
-		return nil, &ArgError{Key: tag.key, Value: *tag.value, Problem: "unknown value", Valid: enum.Values, Kind: "values", Suggest: Suggest(*tag.value, enum.Values)}
+		return nil, "", &ArgError{Key: tag.key, Value: *tag.value, Problem: "unknown value", Valid: enum.Values, Kind: "values", Suggest: Suggest(*tag.value, enum.Values)}
 	}
 	if b := c.s.Variant(t, *tag.value); b != nil {
-		more, err := c.objectFields(b, n)
+		more, missing, err := c.objectFields(b, n)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		fields = append(fields, more...)
+		return append(fields, more...), missing, nil
 	}
-	return fields, nil
+	return fields, "", nil
 }
 
 func (c *converter) object(t *Entity, n *node) (any, error) {
-	fields, err := c.objectFields(t, n)
+	fields, missingTag, err := c.objectFields(t, n)
 	if err != nil {
 		return nil, err
 	}
 	known := make([]string, len(fields))
 	for i, f := range fields {
 		known[i] = f.Name
+	}
+	// Without its tag a union's branch keys would all look unknown
+	// ("type=inet" without transport=socket): the tag is what is missing.
+	if missingTag != "" {
+		return nil, &ArgError{Key: joinKey(n.key, missingTag), Problem: "is missing (required)", Valid: known, Kind: "keys"}
 	}
 	for _, k := range n.order {
 		if !contains(known, k) {
@@ -448,8 +457,9 @@ func ParseBool(s string) (bool, bool) {
 
 // ParseInt reads an integer as QEMU reads sizes and numbers: decimal or 0x
 // hex, optionally followed by a suffix B, K, M, G, T, P or E (powers of
-// 1024, either case; a decimal fraction is allowed with a suffix, "1.5G").
-// Without a suffix the number is multiplied by unit. The result is a
+// 1024, either case; a decimal fraction is allowed with a suffix other
+// than B, "1.5G"). Without a suffix the number is multiplied by unit, and
+// a unit above 1 allows a fraction as a suffix would. The result is a
 // json.Number so that values beyond int64 (uint64 sizes) survive.
 func ParseInt(s string, unit int64) (json.Number, error) {
 	bad := func(why string) (json.Number, error) {
@@ -494,8 +504,19 @@ func ParseInt(s string, unit int64) (json.Number, error) {
 		}
 		n = v
 	case strings.Contains(digits, "."):
-		if mult == 0 {
+		// A unit stands for a suffix, as for QEMU's qemu_strtosz_MiB
+		// ("migrate_set_parameter max-bandwidth 1.5"); bytes cannot be
+		// split.
+		if mult == 0 && unit > 1 {
+			mult = uint64(unit)
+		}
+		if mult <= 1 {
 			return bad("a fraction needs a suffix (K, M, G, T)")
+		}
+		// Plain decimal digits only: ParseFloat would also take "1e3",
+		// "+.5", "Inf" and hex floats.
+		if strings.Trim(digits, "0123456789") != "." {
+			return bad("bad number")
 		}
 		f, err := strconv.ParseFloat(digits, 64)
 		if err != nil {
@@ -517,7 +538,7 @@ func ParseInt(s string, unit int64) (json.Number, error) {
 		n = v
 	}
 	if mult == 0 {
-		mult = uint64(unit)
+		mult = uint64(max(unit, 1))
 	}
 	if mult > 1 && n > math.MaxUint64/mult {
 		return bad("too large")
