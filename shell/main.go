@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chzyer/readline"
+
 	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/internal/suggest"
 	"github.com/hmpsh/hmpsh/qmp"
@@ -194,7 +196,17 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // runLive connects to the monitors and runs the lines on them.
 func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	var tty *os.File
+	if f, ok := stdin.(*os.File); ok && len(o.Sources) == 0 && readline.IsTerminal(int(f.Fd())) {
+		tty = f
+	}
+	// Ctrl-C ends a script; in the interactive shell it clears the line or
+	// interrupts one command, never the shell.
+	sigs := []os.Signal{syscall.SIGTERM, syscall.SIGHUP}
+	if tty == nil {
+		sigs = append(sigs, os.Interrupt)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	defer stop()
 	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, tr, ref)
 	defer sess.Close()
@@ -211,6 +223,9 @@ func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, st
 	}
 	srcs := o.Sources
 	if len(srcs) == 0 {
+		if tty != nil {
+			return runInteractive(ctx, sess, nil, nil, "", tty, stdout, stderr)
+		}
 		srcs = []source{{file: "-"}}
 	}
 	code := runSources(srcs, stdin, liveRunner{ctx: ctx, sess: sess}, stderr)

@@ -67,6 +67,7 @@ func (s *Session) waitMigration(ctx context.Context, m *Monitor) error {
 		case <-ctx.Done():
 			if s.detached != nil {
 				s.detached()
+				return nil
 			}
 			return ctx.Err()
 		case <-m.client.Done():
@@ -98,11 +99,11 @@ func (s *Session) migrationSummary(info *MigrationInfo) error {
 	case "failed", "cancelled":
 		return &MigrationFailed{Status: info.Status, Desc: info.ErrorDesc}
 	case "completed":
-		s.printf(s.cfg.Out, "%s\n", Summary(info))
+		s.outf("%s\n", Summary(info))
 	case "pre-switchover":
-		s.printf(s.cfg.Out, "migration paused before switchover: run migrate_continue pre-switchover\n")
+		s.outf("migration paused before switchover: run migrate_continue pre-switchover\n")
 	default:
-		s.printf(s.cfg.Out, "migration %s (info migrate follows it)\n", info.Status)
+		s.outf("migration %s (info migrate follows it)\n", info.Status)
 	}
 	return nil
 }

@@ -44,6 +44,7 @@ type Monitor struct {
 	target     *hmp.Target
 	targetErr  error
 	targetOnce sync.Once
+	closed     bool // disconnected on purpose
 }
 
 // Version is the QEMU version from the greeting.
@@ -83,9 +84,13 @@ func NewSession(cfg Config, tr *hmp.Translator, ref *qmp.Schema) *Session {
 // Connect dials a monitor and adds it under name; the first one added is
 // the default for lines without an @NAME prefix.
 func (s *Session) Connect(ctx context.Context, name, addr string) (*Monitor, error) {
-	for _, m := range s.mons {
-		if m.Name == name {
-			return nil, fmt.Errorf("a monitor is already called %q", name)
+	old := s.Monitor(name)
+	if old != nil {
+		select {
+		case <-old.client.Done():
+			// A lost or disconnected monitor may be connected again.
+		default:
+			return nil, fmt.Errorf("monitor %s is connected to %s; .disconnect %s first", name, old.Addr, name)
 		}
 	}
 	dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
@@ -95,7 +100,18 @@ func (s *Session) Connect(ctx context.Context, name, addr string) (*Monitor, err
 		return nil, &MonitorError{Name: name, Err: err}
 	}
 	m := &Monitor{Name: name, Addr: addr, client: c}
-	s.mons = append(s.mons, m)
+	if old != nil {
+		for i := range s.mons {
+			if s.mons[i] == old {
+				s.mons[i] = m
+			}
+		}
+		if s.cur == old {
+			s.cur = m
+		}
+	} else {
+		s.mons = append(s.mons, m)
+	}
 	if s.cur == nil {
 		s.cur = m
 	}
@@ -113,11 +129,11 @@ func (s *Session) watch(m *Monitor) {
 		}
 	}
 	if n := m.client.Dropped(); n > 0 {
-		s.printf(s.cfg.Err, "hmpsh: monitor %s: %d events dropped (read too slowly)\n", m.Name, n)
+		s.errf("hmpsh: monitor %s: %d events dropped (read too slowly)\n", m.Name, n)
 	}
 	// A client closed by us (Close) is not news.
 	if err := m.client.Err(); err != nil && !strings.Contains(err.Error(), "by client") {
-		s.printf(s.cfg.Err, "hmpsh: monitor %s lost: %v\n", m.Name, err)
+		s.errf("hmpsh: monitor %s lost: %v\n", m.Name, err)
 	}
 }
 
@@ -133,10 +149,10 @@ func (s *Session) printEvent(m *Monitor, ev qmp.Event) {
 			o = append(o, qmp.Field{Name: "monitor", Value: m.Name})
 		}
 		data, _ := o.MarshalJSON()
-		s.printf(s.events, "%s\n", data)
+		s.eventf("%s\n", data)
 		return
 	}
-	s.printf(s.events, "%s\n", s.EventLine(m, ev))
+	s.eventf("%s\n", s.EventLine(m, ev))
 }
 
 // EventLine is the one-line text form of an event:
@@ -165,10 +181,24 @@ func compact(data []byte) []byte {
 	return b.Bytes()
 }
 
-func (s *Session) printf(w io.Writer, format string, a ...any) {
+// outf, errf and eventf print under one lock, reading the writer under it
+// too: the interactive shell swaps writers while events arrive.
+func (s *Session) outf(format string, a ...any) {
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
-	fmt.Fprintf(w, format, a...)
+	fmt.Fprintf(s.cfg.Out, format, a...)
+}
+
+func (s *Session) errf(format string, a ...any) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	fmt.Fprintf(s.cfg.Err, format, a...)
+}
+
+func (s *Session) eventf(format string, a ...any) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	fmt.Fprintf(s.events, format, a...)
 }
 
 // Close disconnects every monitor and waits for their event printers.
@@ -177,6 +207,24 @@ func (s *Session) Close() {
 		m.client.Close()
 	}
 	s.wg.Wait()
+}
+
+// Disconnect closes monitor name's connection; its QEMU keeps running and
+// .connect can attach again.
+func (s *Session) Disconnect(name string) error {
+	m := s.Monitor(name)
+	if m == nil {
+		return fmt.Errorf("no monitor %q; monitors: %s", name, strings.Join(s.names(), ", "))
+	}
+	m.closed = true
+	return m.client.Close()
+}
+
+// SetOutput redirects command output and messages.
+func (s *Session) SetOutput(out, errOut io.Writer) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	s.cfg.Out, s.cfg.Err, s.events = out, errOut, out
 }
 
 // Monitor returns the monitor called name, or nil.
@@ -282,7 +330,7 @@ func (s *Session) call(ctx context.Context, m *Monitor, req qmp.Request) (json.R
 	}
 	if s.cfg.Trace {
 		data, _ := req.MarshalJSON()
-		s.printf(s.cfg.Err, "%s-> %s\n", s.tracePrefix(m), data)
+		s.errf("%s-> %s\n", s.tracePrefix(m), data)
 	}
 	ret, err := m.client.Execute(cctx, req.Execute, args)
 	if s.cfg.Trace {
@@ -290,9 +338,9 @@ func (s *Session) call(ctx context.Context, m *Monitor, req qmp.Request) (json.R
 		switch {
 		case errors.As(err, &qe):
 			data, _ := json.Marshal(map[string]*qmp.Error{"error": qe})
-			s.printf(s.cfg.Err, "%s<- %s\n", s.tracePrefix(m), data)
+			s.errf("%s<- %s\n", s.tracePrefix(m), data)
 		case err == nil:
-			s.printf(s.cfg.Err, "%s<- {\"return\":%s}\n", s.tracePrefix(m), compact(ret))
+			s.errf("%s<- {\"return\":%s}\n", s.tracePrefix(m), compact(ret))
 		}
 	}
 	if err != nil {
@@ -316,14 +364,14 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 		cctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 		defer cancel()
 		if s.cfg.Trace {
-			s.printf(s.cfg.Err, "%s-> %s\n", s.tracePrefix(m), compact(tn.Requests[0].Raw))
+			s.errf("%s-> %s\n", s.tracePrefix(m), compact(tn.Requests[0].Raw))
 		}
 		reply, err := m.client.ExecuteRaw(cctx, tn.Requests[0].Raw)
 		if s.cfg.Trace && reply != nil {
-			s.printf(s.cfg.Err, "%s<- %s\n", s.tracePrefix(m), reply)
+			s.errf("%s<- %s\n", s.tracePrefix(m), reply)
 		}
 		if reply != nil {
-			s.printf(s.cfg.Out, "%s\n", reply)
+			s.outf("%s\n", reply)
 		}
 		return s.monitorErr(m, err)
 	case hmp.Passthrough:
@@ -345,7 +393,7 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 		if err := qmp.HMPFailure(out); err != nil {
 			return err
 		}
-		s.printf(s.cfg.Out, "%s", out)
+		s.outf("%s", out)
 		return nil
 	}
 	for _, req := range tn.Requests {
@@ -355,7 +403,7 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 				var qe *qmp.Error
 				if errors.As(err, &qe) {
 					data, _ := json.Marshal(map[string]*qmp.Error{"error": qe})
-					s.printf(s.cfg.Out, "%s\n", data)
+					s.outf("%s\n", data)
 				}
 			}
 			return err
@@ -376,7 +424,7 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 
 func (s *Session) printReply(ret json.RawMessage) {
 	data, _ := (qmp.Object{{Name: "return", Value: json.RawMessage(compact(ret))}}).MarshalJSON()
-	s.printf(s.cfg.Out, "%s\n", data)
+	s.outf("%s\n", data)
 }
 
 // printReturn prints a reply as HMP would: through the command's formatter,
@@ -387,13 +435,13 @@ func (s *Session) printReturn(tn *hmp.Translation, ret json.RawMessage) error {
 		if err != nil {
 			return err
 		}
-		s.printf(s.cfg.Out, "%s", text)
+		s.outf("%s", text)
 		return nil
 	}
 	if t := strings.TrimSpace(string(ret)); t == "{}" || t == "" {
 		return nil
 	}
-	s.printf(s.cfg.Out, "%s", hmp.FormatJSON(ret))
+	s.outf("%s", hmp.FormatJSON(ret))
 	return nil
 }
 
