@@ -31,8 +31,13 @@ func Closest(s string, choices []string) string {
 	return ""
 }
 
-// Distance is the Levenshtein edit distance between a and b, in bytes.
+// Distance is the edit distance between a and b in bytes, counting an
+// insertion, a deletion, a substitution or a swap of two neighbouring bytes
+// as one edit (optimal string alignment): "tpc" is one edit from "tcp",
+// the commonest typo of all.
 func Distance(a, b string) int {
+	// d[i][j] is the distance between a[:i] and b[:j]; three rows suffice.
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -46,8 +51,11 @@ func Distance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

@@ -13,12 +13,15 @@ func TestDistance(t *testing.T) {
 		{"abc", "abc", 0},
 		{"kitten", "sitting", 3},
 		{"flaw", "lawn", 2},
-		{"tcp", "tpc", 2}, // a transposition is two edits
+		{"tcp", "tpc", 1}, // a swap of neighbours is one edit
+		{"hots", "host", 1},
+		{"abcd", "badc", 2},
 		{"unix", "unx", 1},
 		{"socket", "sockets", 1},
 		{"TCP", "tcp", 3}, // case matters
 		{"é", "e", 2},     // bytes, not runes: é is two bytes
-		{"ab", "ba", 2},
+		{"ab", "ba", 1},
+		{"ca", "abc", 3}, // optimal string alignment: no edit of a swapped pair
 	}
 	for _, tt := range tests {
 		if got := Distance(tt.a, tt.b); got != tt.want {
@@ -39,8 +42,8 @@ func TestClosest(t *testing.T) {
 		want    string
 	}{
 		{"tcp", protocols, "tcp"}, // an exact match is its own closest
-		// A transposition costs two edits, too many for a three-letter word.
-		{"tpc", protocols, ""},
+		// A swap of neighbours is one edit.
+		{"tpc", protocols, "tcp"},
 		{"unx", protocols, "unix"},
 		{"vsok", protocols, "vsock"},
 		{"exce", protocols, "exec"}, // two edits are fine for four letters
