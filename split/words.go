@@ -8,6 +8,7 @@ package split
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Word is one word of an HMP line.
@@ -93,7 +94,8 @@ func word(line string, i int) (Word, int, error) {
 			case 'r':
 				b.WriteByte('\r')
 			default:
-				return Word{}, 0, &SyntaxError{Pos: i, Msg: fmt.Sprintf(`unsupported escape code '\%c' (HMP knows \" \\ \' \n \r)`, e)}
+				r, _ := utf8.DecodeRuneInString(line[i+1:])
+				return Word{}, 0, &SyntaxError{Pos: i, Msg: fmt.Sprintf(`unsupported escape code '\%c' (HMP knows \" \\ \' \n \r)`, r)}
 			}
 			i += 2
 		default:

@@ -89,6 +89,7 @@ func TestWordsErrors(t *testing.T) {
 		{`x "\x41"`, 3, `unsupported escape code '\x'`},
 		{`"\0"`, 1, `unsupported escape code '\0'`},
 		{`"\ "`, 1, `unsupported escape code '\ '`},
+		{`"\é"`, 1, `unsupported escape code '\é'`},
 		{`"a"b`, 3, "unexpected character after closing quote"},
 		{`"a""b"`, 3, "unexpected character after closing quote"},
 		{`x "a",b y`, 5, "unexpected character after closing quote"},
