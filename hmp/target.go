@@ -166,7 +166,7 @@ func (ts *Targets) Ref() *qmp.Schema { return ts.Newest().Schema }
 
 // Pick finds the target for --target-version "X.Y".
 func (ts *Targets) Pick(version string) (*Target, error) {
-	want, err := qmp.ParseQEMUVersion(version)
+	want, err := qmp.ParseVersion(version)
 	if err != nil {
 		return nil, err
 	}

@@ -12,20 +12,11 @@ import (
 	"strings"
 )
 
-// QEMUVersion is a QEMU release as its QMP greeting reports it.
-type QEMUVersion struct {
-	Major int `json:"major"`
-	Minor int `json:"minor"`
-	Micro int `json:"micro"`
-}
-
-func (v QEMUVersion) String() string { return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Micro) }
-
 // Short is "MAJOR.MINOR", the form --target-version takes.
-func (v QEMUVersion) Short() string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
+func (v Version) Short() string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
 
-// Less orders versions.
-func (v QEMUVersion) Less(w QEMUVersion) bool {
+// Less orders versions (the package string does not count).
+func (v Version) Less(w Version) bool {
 	if v.Major != w.Major {
 		return v.Major < w.Major
 	}
@@ -35,21 +26,21 @@ func (v QEMUVersion) Less(w QEMUVersion) bool {
 	return v.Micro < w.Micro
 }
 
-// ParseQEMUVersion reads "10.0" or "7.2.22".
-func ParseQEMUVersion(s string) (QEMUVersion, error) {
+// ParseVersion reads "10.0" or "7.2.22".
+func ParseVersion(s string) (Version, error) {
 	parts := strings.Split(s, ".")
 	if len(parts) < 2 || len(parts) > 3 {
-		return QEMUVersion{}, fmt.Errorf("version %q: want MAJOR.MINOR", s)
+		return Version{}, fmt.Errorf("version %q: want MAJOR.MINOR", s)
 	}
 	var n [3]int
 	for i, p := range parts {
 		v, err := strconv.Atoi(p)
 		if err != nil || v < 0 {
-			return QEMUVersion{}, fmt.Errorf("version %q: %q is not a number", s, p)
+			return Version{}, fmt.Errorf("version %q: %q is not a number", s, p)
 		}
 		n[i] = v
 	}
-	return QEMUVersion{n[0], n[1], n[2]}, nil
+	return Version{Major: n[0], Minor: n[1], Micro: n[2]}, nil
 }
 
 // Entity is one entry of query-qmp-schema (a SchemaInfo). QEMU hides the
@@ -87,8 +78,7 @@ type Variant struct {
 // from and, when known, the text of its HMP "help" and "help info", which
 // tell which HMP commands that QEMU has.
 type Schema struct {
-	QEMU        QEMUVersion
-	Package     string
+	QEMU        Version // with its package string
 	HMPHelp     string
 	HMPInfoHelp string
 	entities    map[string]*Entity
@@ -247,7 +237,11 @@ var schemaFiles embed.FS
 
 // schemaFile is the on-disk form of a captured schema (scripts/capture-schema.sh).
 type schemaFile struct {
-	QEMU        QEMUVersion     `json:"qemu"`
+	QEMU struct {
+		Major int `json:"major"`
+		Minor int `json:"minor"`
+		Micro int `json:"micro"`
+	} `json:"qemu"`
 	Package     string          `json:"package"`
 	HMPHelp     string          `json:"hmp-help,omitempty"`
 	HMPInfoHelp string          `json:"hmp-info-help,omitempty"`
@@ -270,7 +264,8 @@ func ReadSchemaFile(r io.Reader) (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.QEMU, s.Package, s.HMPHelp, s.HMPInfoHelp = f.QEMU, f.Package, f.HMPHelp, f.HMPInfoHelp
+	s.QEMU = Version{Major: f.QEMU.Major, Minor: f.QEMU.Minor, Micro: f.QEMU.Micro, Package: f.Package}
+	s.HMPHelp, s.HMPInfoHelp = f.HMPHelp, f.HMPInfoHelp
 	return s, nil
 }
 
@@ -278,7 +273,8 @@ func ReadSchemaFile(r io.Reader) (*Schema, error) {
 // schema is the raw query-qmp-schema reply.
 func WriteSchemaFile(w io.Writer, s *Schema, schema json.RawMessage) error {
 	zw := gzip.NewWriter(w)
-	f := schemaFile{QEMU: s.QEMU, Package: s.Package, HMPHelp: s.HMPHelp, HMPInfoHelp: s.HMPInfoHelp, Schema: schema}
+	f := schemaFile{Package: s.QEMU.Package, HMPHelp: s.HMPHelp, HMPInfoHelp: s.HMPInfoHelp, Schema: schema}
+	f.QEMU.Major, f.QEMU.Minor, f.QEMU.Micro = s.QEMU.Major, s.QEMU.Minor, s.QEMU.Micro
 	if err := json.NewEncoder(zw).Encode(f); err != nil {
 		return err
 	}

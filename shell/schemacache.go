@@ -58,8 +58,7 @@ func loadSchema(ctx context.Context, c *qmp.Client, dir string, timeout time.Dur
 	if err != nil {
 		return nil, err
 	}
-	s.QEMU = qmp.QEMUVersion{Major: v.Major, Minor: v.Minor, Micro: v.Micro}
-	s.Package = v.Package
+	s.QEMU = v
 	// QEMU's list of HMP commands tells HMP lines from QMP ones; a QEMU
 	// without human-monitor-command just has none.
 	if out, err := c.HMP(cctx, "help"); err == nil {
