@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hmpsh/hmpsh/internal/qemubin"
 )
 
 // The generations hmpsh is tested against.
@@ -51,21 +53,13 @@ type Binary struct {
 
 // Environ returns the environment to run b in: os.Environ() plus
 // QEMU_MODULE_DIR when b has its own modules.
-func (b Binary) Environ() []string {
-	env := os.Environ()
-	if b.ModuleDir != "" {
-		env = append(env, "QEMU_MODULE_DIR="+b.ModuleDir)
-	}
-	return env
-}
+func (b Binary) Environ() []string { return b.bin().Environ() }
 
 // Args returns the -L arguments for b's firmware directories.
-func (b Binary) Args() []string {
-	var args []string
-	for _, d := range b.DataDirs {
-		args = append(args, "-L", d)
-	}
-	return args
+func (b Binary) Args() []string { return b.bin().Args() }
+
+func (b Binary) bin() qemubin.Binary {
+	return qemubin.Binary{Path: b.Path, DataDirs: b.DataDirs, ModuleDir: b.ModuleDir}
 }
 
 // Binaries returns both generations, oldest first, whether found or not.
@@ -93,27 +87,16 @@ func Lookup(gen string) (Binary, error) {
 		b.Path = "/usr/bin/qemu-system-x86_64"
 	case Gen100:
 		b.Env = "HMPSH_QEMU_10_0"
-		b.Path = filepath.Join(qemuCache(), "10.0", "usr", "bin", "qemu-system-x86_64")
+		b.Path = qemubin.Cached(Gen100)
 	default:
 		return b, fmt.Errorf("qemutest: unknown QEMU generation %q (want %q or %q)", gen, Gen72, Gen100)
 	}
 	if p := os.Getenv(b.Env); p != "" {
 		b.Path = p
 	}
-	// Firmware lives beside the binary: PREFIX/bin/qemu -> PREFIX/share/{qemu,seabios}.
-	// For the unpacked 10.0 this picks its own newer SeaBIOS and option ROMs,
-	// which the installed 7.2 data would not match.
-	prefix := filepath.Dir(filepath.Dir(b.Path))
-	for _, d := range []string{"qemu", "seabios"} {
-		dir := filepath.Join(prefix, "share", d)
-		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-			b.DataDirs = append(b.DataDirs, dir)
-		}
-	}
-	mod := filepath.Join(prefix, "lib", "x86_64-linux-gnu", "qemu")
-	if fi, err := os.Stat(mod); err == nil && fi.IsDir() {
-		b.ModuleDir = mod
-	}
+	// Firmware and modules live beside the binary (see qemubin.At).
+	found := qemubin.At(b.Path)
+	b.DataDirs, b.ModuleDir = found.DataDirs, found.ModuleDir
 	fi, err := os.Stat(b.Path)
 	switch {
 	case err != nil:
@@ -123,21 +106,6 @@ func Lookup(gen string) (Binary, error) {
 	}
 	b.Found = true
 	return b, nil
-}
-
-func qemuCache() string {
-	if c := os.Getenv("QEMU_CACHE"); c != "" {
-		return c
-	}
-	base := os.Getenv("XDG_CACHE_HOME")
-	if base == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			home = "/root"
-		}
-		base = filepath.Join(home, ".cache")
-	}
-	return filepath.Join(base, "hmpsh", "qemu")
 }
 
 // Require returns gen's binary, or ends the test: skipped when QEMU is missing,
