@@ -382,14 +382,18 @@ func waitExited(pid int) string {
 // Linux sends the parent-death signal (Pdeathsig) when the *thread* that
 // forked the child exits, not when the process does, and Go threads do exit:
 // the runtime ends a thread whose goroutine returns while locked to it
-// (runtime.LockOSThread without Unlock), and it is free to retire idle threads.
-// Had Start forked on whatever thread its caller ran on, a QEMU could be
-// killed in the middle of a session because some goroutine ended. So every
+// (runtime.LockOSThread without Unlock), and nothing promises that it keeps
+// idle threads forever. Had Start forked on whatever thread its caller ran on
+// (a locked one, say), a QEMU could be killed in the middle of a session
+// because some goroutine ended (TestStartingThreadMayEnd). So every
 // fork of a sandbox happens on one goroutine that locks its thread and never
 // unlocks it while the sandbox lives: a locked thread runs nothing else, and
 // the runtime does not end it while its goroutine lives. Close stops that
 // goroutine after the QEMUs are reaped; it returns still locked, so the runtime
-// ends the thread, which is harmless by then.
+// ends the thread, which is harmless by then. The cost is one parked OS
+// thread per sandbox. (Making the watchdog QEMU's parent instead would trade
+// the kernel's immediate kill for a shell script's, and hide QEMU's exit from
+// the shell.)
 //
 // The goroutine also keeps the watchdog's pipe reachable: an *os.File that
 // nobody references is closed by its finalizer, which the watchdog would take
