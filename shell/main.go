@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/internal/suggest"
 	"github.com/hmpsh/hmpsh/qmp"
+	"github.com/hmpsh/hmpsh/sandbox"
 )
 
 // Exit statuses.
@@ -62,6 +64,8 @@ type Options struct {
 	Trace         bool
 	Timeout       time.Duration
 	CacheDir      string
+	QEMU          string // the sandbox's binary
+	Machine       string // the sandbox's -machine
 }
 
 type stringList struct{ list *[]string }
@@ -72,11 +76,18 @@ func (s stringList) Set(v string) error { *s.list = append(*s.list, v); return n
 const usage = `hmpsh: type HMP, speak QMP to QEMU.
 
 Usage:
+  hmpsh [--sandbox-machine none|pc] [--qemu PATH] [-c LINE | -f FILE]...
   hmpsh --qmp [NAME=]ADDR [--qmp NAME=ADDR]... [-c LINE | -f FILE]...
   hmpsh --dry-run [--target-version X.Y] (-c LINE | -f FILE)...
   hmpsh help [COMMAND]
 
+Without --qmp, hmpsh starts a sandbox: two throwaway QEMUs, src and dst
+(dst waits for a migration), in a private directory that goes with hmpsh.
+
 Options:
+  --sandbox-machine M   the sandbox's -machine: none (default; no RAM, starts
+                        at once) or pc (with 64 MiB of RAM)
+  --qemu PATH           the sandbox's QEMU binary (default: the newest found)
   --qmp [NAME=]ADDR     a QEMU's QMP monitor: unix:/path, tcp:HOST:PORT, or a
                         path; repeat with names for several (the first is the
                         default; a line starting "@NAME " runs on NAME)
@@ -146,6 +157,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "")
 	fs.BoolVar(&o.Trace, "trace", false, "")
 	fs.StringVar(&o.CacheDir, "cache-dir", DefaultCacheDir(), "")
+	fs.StringVar(&o.QEMU, "qemu", "", "")
+	fs.StringVar(&o.Machine, "sandbox-machine", "none", "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(stdout)
@@ -187,8 +200,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hmpsh: --target-version is for --dry-run; a connected QEMU's own schema is used\n")
 		return ExitMonitor
 	}
-	if len(o.QMP) == 0 {
-		fmt.Fprintf(stderr, "hmpsh: no QEMU to talk to: give --qmp ADDR, or use --dry-run to see the QMP each line means\n")
+	if len(o.QMP) > 0 && o.QEMU != "" {
+		fmt.Fprintf(stderr, "hmpsh: --qemu picks the sandbox's QEMU; with --qmp hmpsh starts none\n")
+		return ExitMonitor
+	}
+	if o.Machine != "none" && o.Machine != "pc" {
+		fmt.Fprintf(stderr, "hmpsh: --sandbox-machine %s: want none or pc\n", o.Machine)
 		return ExitMonitor
 	}
 	return runLive(o, tr, targets.Ref(), stdin, stdout, stderr)
@@ -208,6 +225,19 @@ func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, st
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	defer stop()
+	// Without --qmp, two throwaway QEMUs: src, and dst waiting for a
+	// migration. They go with hmpsh, however it ends.
+	banner := ""
+	if len(o.QMP) == 0 {
+		sb, err := sandbox.Start(ctx, sandbox.Options{QEMU: o.QEMU, Machine: o.Machine})
+		if err != nil {
+			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+			return ExitMonitor
+		}
+		defer sb.Close()
+		o.QMP = []string{"src=" + sb.Src.Addr, "dst=" + sb.Dst.Addr}
+		banner = sandboxBanner(sb, o.Machine)
+	}
 	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, tr, ref)
 	defer sess.Close()
 	for i, spec := range o.QMP {
@@ -224,7 +254,7 @@ func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, st
 	srcs := o.Sources
 	if len(srcs) == 0 {
 		if tty != nil {
-			return runInteractive(ctx, sess, nil, nil, "", tty, stdout, stderr)
+			return runInteractive(ctx, sess, nil, nil, banner, tty, stdout, stderr)
 		}
 		srcs = []source{{file: "-"}}
 	}
@@ -232,6 +262,20 @@ func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, st
 	// Give events already on their way a moment to be printed.
 	time.Sleep(50 * time.Millisecond)
 	return code
+}
+
+// sandboxBanner says what was started and suggests a first migration.
+func sandboxBanner(sb *sandbox.Sandbox, machine string) string {
+	sock := filepath.Join(sb.Dir, "mig.sock")
+	return fmt.Sprintf(`hmpsh sandbox: two QEMU %s (-machine %s) in %s
+  src  %s  running
+  dst  %s  waiting for a migration (-incoming defer)
+Lines go to src; "@dst LINE" runs one on dst, ".use dst" switches. A first migration:
+  @dst migrate_incoming -c socket,type=unix,path=%s
+  migrate -c socket,type=unix,path=%s
+  @dst info status
+help lists the commands; Tab completes; Ctrl-D leaves, and both QEMUs go with hmpsh.
+`, sb.Version, machine, sb.Dir, sb.Src.Addr, sb.Dst.Addr, sock, sock)
 }
 
 // monitorSpec reads --qmp NAME=ADDR or --qmp ADDR ("qemu" when alone).

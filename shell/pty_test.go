@@ -16,13 +16,24 @@ import (
 	"github.com/hinshun/vt10x"
 )
 
-// buildHmpsh builds the hmpsh binary once per test run.
-var buildOnce = sync.OnceValues(func() (string, error) {
+// binDir holds the hmpsh binary the terminal tests run; TestMain removes it.
+var binDir string
+
+func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "hmpsh-bin")
 	if err != nil {
-		return "", err
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	bin := filepath.Join(dir, "hmpsh")
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildHmpsh builds the hmpsh binary once per test run.
+var buildOnce = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(binDir, "hmpsh")
 	out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
@@ -137,6 +148,19 @@ func (tm *term) expect(re string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	tm.t.Fatalf("the terminal never showed %q; it shows:\n%s", re, tm.screen())
+}
+
+// expectCount waits until re has matched the log n times.
+func (tm *term) expectCount(re string, n int) {
+	tm.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if tm.count(re) >= n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.t.Fatalf("the terminal showed %q %d times, not %d:\n%s", re, tm.count(re), n, tm.log())
 }
 
 // count is how many times re matches the log.

@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,9 +55,10 @@ func TestInteractive(t *testing.T) {
 	tm.send("garbage line")
 	tm.send("\x03")
 	tm.send("info status\r")
-	tm.expect(`VM status: paused\n(.*\n)*\(qemu\)\z`)
-	if strings.Contains(tm.screen(), "garbage line") {
-		t.Errorf("Ctrl-C did not clear the line:\n%s", tm.screen())
+	tm.expectCount(`VM status: paused`, 2)
+	tm.expect(`VM status: paused\n\(qemu\)\z`)
+	if strings.Contains(tm.log(), "garbage lineinfo") || strings.Contains(tm.log(), "unknown command") {
+		t.Errorf("Ctrl-C did not clear the line:\n%s", tm.log())
 	}
 
 	// Ctrl-D on an empty line leaves; the terminal echoes again.
@@ -127,5 +130,102 @@ func TestInteractiveMigrateDetach(t *testing.T) {
 	}
 	if !tm.sttyEcho() {
 		t.Errorf("no echo after exit")
+	}
+}
+
+// The sandbox: hmpsh with no --qmp starts src and dst, says so, and the
+// migration its banner suggests works end to end.
+func TestSandboxFirstMigration(t *testing.T) {
+	env, _ := xdg(t)
+	tm := startTerm(t, env)
+	tm.expect(`hmpsh sandbox: two QEMU \S+ \(-machine none\) in (/\S+)`)
+	tm.expect(`(?m)^\(src\)$`)
+	// Type the suggested lines as they are printed.
+	var lines []string
+	for _, l := range strings.Split(tm.screen(), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "@dst migrate_incoming") || strings.HasPrefix(l, "migrate -c") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("banner suggests %q", lines)
+	}
+	for _, l := range lines {
+		tm.send(l + "\r")
+	}
+	tm.expect(`migration completed: total `)
+	tm.send("@dst info status\r")
+	tm.expect(`VM status: running`)
+	tm.send(".use dst\r")
+	tm.expect(`(?m)^\(dst\)$`)
+	tm.send(".monitors\r")
+	tm.expect(`(?m)^\* dst +unix:\S+dst.qmp +QEMU \S+.* connected$`)
+
+	// A monitor that goes away is reported at once; the other one still
+	// answers, and .connect attaches again to a QEMU that is still there.
+	tm.send(".disconnect src\r")
+	tm.send(".monitors\r")
+	tm.expect(`(?m)^  src +unix:\S+ +QEMU .* disconnected$`)
+	src := regexp.MustCompile(`src +(unix:\S+src.qmp)`).FindStringSubmatch(tm.log())[1]
+	tm.send(".connect src " + src + "\r")
+	tm.expect(`connected src: QEMU `)
+	tm.send("@src info status\r")
+	tm.expectCount(`VM status: `, 2)
+	tm.send("quit\r")
+	tm.expect(`monitor dst lost: `)
+	tm.send("@src info status\r")
+	tm.expectCount(`VM status: `, 3)
+	tm.send("info status\r")
+	tm.expect(`monitor dst: `)
+	tm.send("\x04")
+	tm.wait()
+	dir := regexp.MustCompile(`in (/\S+)`).FindStringSubmatch(tm.log())[1]
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("sandbox directory %s left behind: %v", dir, err)
+	}
+}
+
+// qemuPidsIn lists the processes whose command line mentions dir.
+func qemuPidsIn(dir string) []string {
+	var pids []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(cmdline), "qemu-system") && strings.Contains(string(cmdline), dir) {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}
+
+// Killing the shell with SIGKILL leaves no QEMU and no directory behind.
+func TestSandboxDiesWithShell(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			env, _ := xdg(t)
+			tm := startTerm(t, env)
+			tm.expect(`(?m)^\(src\)$`)
+			dir := regexp.MustCompile(`in (/\S+)`).FindStringSubmatch(tm.log())[1]
+			if pids := qemuPidsIn(dir); len(pids) != 2 {
+				t.Fatalf("QEMUs in %s: %v", dir, pids)
+			}
+			tm.send("info sta") // half a line, to be sure nothing waits for it
+			if err := tm.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			tm.wait()
+			deadline := time.Now().Add(10 * time.Second)
+			for time.Now().Before(deadline) {
+				_, err := os.Stat(dir)
+				if len(qemuPidsIn(dir)) == 0 && os.IsNotExist(err) {
+					if sig == syscall.SIGTERM && !tm.sttyEcho() {
+						t.Errorf("no echo after SIGTERM")
+					}
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			t.Fatalf("after %v: QEMUs %v, directory %s still there", sig, qemuPidsIn(dir), dir)
+		})
 	}
 }
