@@ -131,7 +131,7 @@ func (st *state) argsSlot(cmd *hmp.Command, args []split.Word) *slot {
 
 func flagParam(ps []param, w string) (param, bool) {
 	for _, p := range ps {
-		if p.flag != "" && p.flag == w {
+		if p.flag == w {
 			return p, true
 		}
 	}

@@ -10,8 +10,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chzyer/readline"
+
 	"github.com/hmpsh/hmpsh/hmp"
 )
+
+// The interactive shell hands a Completer to readline as is.
+var _ readline.AutoCompleter = (*Completer)(nil)
 
 // fakeSource is a session with two monitors: src on the newest built-in
 // QEMU and old on the oldest (7.2, which has no migration channels).

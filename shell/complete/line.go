@@ -53,7 +53,7 @@ func (c *Completer) slotAt(text string) *slot {
 func lexPartial(s string) (words []split.Word, cur split.Word, ok bool) {
 	ws, err := split.Words(s)
 	if err == nil {
-		if len(ws) == 0 || s[len(s)-1] == ' ' || isSpace(s[len(s)-1]) {
+		if len(ws) == 0 || isSpace(s[len(s)-1]) {
 			return ws, split.Word{Start: len(s), End: len(s)}, true
 		}
 		last := ws[len(ws)-1]
