@@ -7,7 +7,7 @@ QEMU72 ?= /usr/bin/qemu-system-x86_64
 QEMU10 ?= $(QEMU_CACHE)/10.0/usr/bin/qemu-system-x86_64
 FUZZTIME ?= 20s
 
-.PHONY: all build deps test vet fuzz bench schemas clean
+.PHONY: all build deps run test vet fuzz bench schemas clean
 
 all: build
 
@@ -17,6 +17,10 @@ build:
 # QEMU 7.2 (Debian 12) installed, QEMU 10.0 (bookworm-backports) unpacked.
 deps:
 	./scripts/install-qemu.sh
+
+# The interactive shell on a sandbox of two throwaway QEMUs.
+run: deps build
+	./hmpsh $(ARGS)
 
 vet:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -112,28 +112,58 @@ type HelpEntry struct {
 }
 
 // ParseHelp reads the text of QEMU's "help" (or "help info"), one entry
-// per line "NAME[|ALIAS] ARGS -- HELP", continuation lines indented.
+// per line "NAME[|ALIAS] ARGS -- HELP". Indented lines continue the help
+// of the entry before them; lines that do not start with a command name
+// continue its arguments (drive_add's spread over three lines).
 func ParseHelp(text string) []HelpEntry {
 	var out []HelpEntry
 	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
-		line := sc.Text()
-		if line == "" {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if len(out) > 0 {
-				out[len(out)-1].Help += " " + strings.TrimSpace(line)
+		head, help, hasHelp := strings.Cut(line, " -- ")
+		// "help info" lists "info NAME ..."; "help" lists "info [subcommand]".
+		if rest, ok := strings.CutPrefix(head, "info "); ok && !strings.HasPrefix(rest, "[") {
+			head = rest
+		}
+		name, args, _ := strings.Cut(head, " ")
+		startsEntry := line[0] != ' ' && line[0] != '\t' && isCommandName(name)
+		if !startsEntry {
+			if len(out) == 0 {
+				continue
+			}
+			last := &out[len(out)-1]
+			switch {
+			case last.Help == "" && hasHelp:
+				last.Args = strings.TrimSpace(last.Args + " " + strings.TrimSpace(head))
+				last.Help = strings.TrimSpace(help)
+			case last.Help == "":
+				last.Args = strings.TrimSpace(last.Args + " " + strings.TrimSpace(line))
+			default:
+				last.Help += " " + strings.TrimSpace(line)
 			}
 			continue
 		}
-		head, help, _ := strings.Cut(line, " -- ")
-		head = strings.TrimPrefix(head, "info ")
-		name, args, _ := strings.Cut(head, " ")
 		out = append(out, HelpEntry{Names: strings.Split(name, "|"), Args: strings.TrimSpace(args), Help: strings.TrimSpace(help)})
 	}
 	return out
+}
+
+// isCommandName reports whether s can name an HMP command, aliases
+// included ("quit|q", "help|?").
+func isCommandName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-|?", c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // Targets are the QEMUs hmpsh can translate for without one running.

@@ -254,7 +254,7 @@ func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, st
 	srcs := o.Sources
 	if len(srcs) == 0 {
 		if tty != nil {
-			return runInteractive(ctx, sess, nil, nil, banner, tty, stdout, stderr)
+			return runInteractive(ctx, sess, banner, tty, stdout, stderr)
 		}
 		srcs = []source{{file: "-"}}
 	}

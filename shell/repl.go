@@ -14,6 +14,8 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/hmpsh/hmpsh/hmp"
+	"github.com/hmpsh/hmpsh/shell/complete"
+	"github.com/hmpsh/hmpsh/shell/redact"
 	"github.com/hmpsh/hmpsh/split"
 )
 
@@ -80,7 +82,17 @@ func openHistory(path string) error {
 }
 
 // runInteractive reads lines with line editing until Ctrl-D or .exit.
-func runInteractive(ctx context.Context, sess *Session, completer readline.AutoCompleter, redact func(string) string, banner string, stdin io.ReadCloser, stdout, stderr io.Writer) int {
+func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.ReadCloser, stdout, stderr io.Writer) int {
+	// Completion needs each QEMU's schema: read it now (from the cache,
+	// usually), not on the first Tab.
+	for _, m := range sess.Monitors() {
+		if _, err := sess.Target(ctx, m); err != nil {
+			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+		}
+	}
+	cmds := shellCommands()
+	completer := complete.New(completionSource{sess: sess, cmds: cmds})
+	var rl *readline.Instance
 	hist := historyPath()
 	if hist != "" {
 		if err := openHistory(hist); err != nil {
@@ -95,6 +107,7 @@ func runInteractive(ctx context.Context, sess *Session, completer readline.AutoC
 		DisableAutoSaveHistory: true,
 		HistorySearchFold:      true,
 		AutoComplete:           completer,
+		Listener:               helpKey(completer, func() *readline.Instance { return rl }),
 		InterruptPrompt:        "^C",
 		EOFPrompt:              "",
 		Stdin:                  stdin,
@@ -110,21 +123,23 @@ func runInteractive(ctx context.Context, sess *Session, completer readline.AutoC
 	// SIGTERM or SIGHUP (ctx) ends the shell even while it waits for a line.
 	stopped := context.AfterFunc(ctx, func() { rl.Close() })
 	defer stopped()
-	r := &REPL{sess: sess, rl: rl, out: rl.Stdout(), errOut: rl.Stderr(), cmds: shellCommands()}
+	r := &REPL{sess: sess, rl: rl, out: rl.Stdout(), errOut: rl.Stderr(), cmds: cmds}
 	// Events and command output go through readline, which redraws the
 	// prompt and the half-typed line under them.
 	sess.SetOutput(r.out, r.errOut)
 	sess.cfg.Poll = 200 * time.Millisecond
+	sess.statusOut = stdout
 	sess.progress = func(info *MigrationInfo, elapsed time.Duration) {
-		if info == nil {
-			fmt.Fprint(stdout, "\r\033[K")
-			return
+		switch {
+		case info == nil:
+			sess.setStatus("")
+		case elapsed >= 300*time.Millisecond: // no flicker for quick ones
+			sess.setStatus(progressLine(info, elapsed))
 		}
-		fmt.Fprintf(stdout, "\r%s\033[K", progressLine(info, elapsed))
 	}
 	sess.detached = func() {
-		fmt.Fprint(stdout, "\r\033[K")
-		fmt.Fprintf(r.out, "detached: the migration goes on; info migrate shows how it does, migrate_cancel stops it\n")
+		sess.setStatus("")
+		sess.outf("detached: the migration goes on; info migrate shows how it does, migrate_cancel stops it\n")
 	}
 	if banner != "" {
 		fmt.Fprint(r.out, banner)
@@ -142,11 +157,9 @@ func runInteractive(ctx context.Context, sess *Session, completer readline.AutoC
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		if redact != nil {
-			_ = rl.SaveHistory(redact(line))
-		} else {
-			_ = rl.SaveHistory(line)
-		}
+		// Secrets (set_password, object_add secret,data=...) never reach
+		// the history file.
+		_ = rl.SaveHistory(redact.Line(line))
 		err = r.run(ctx, line)
 		if errors.Is(err, errExit) {
 			break

@@ -229,3 +229,52 @@ func TestSandboxDiesWithShell(t *testing.T) {
 		})
 	}
 }
+
+// Tab completes commands, transports, type= values and keys; "?" describes
+// the word before it; secrets stay out of the history file.
+func TestCompletionAndSecrets(t *testing.T) {
+	q := qemutest.Start(t, qemutest.Gen100, qemutest.Options{})
+	env, state := xdg(t)
+	tm := startTerm(t, env, "--qmp", q.Addr())
+	tm.expect(`(?m)^\(qemu\)$`)
+	for _, c := range []struct{ typed, want string }{
+		{"migrate_sta\t", `migrate_start_postcopy`},
+		{"info migrate_c\t", `info migrate_capabilities`},
+		{"migrate -c so\t", `migrate -c socket`},
+		{"migrate -c socket,type=un\t", `migrate -c socket,type=unix`},
+		{"migrate -c socket,type=unix,pa\t", `migrate -c socket,type=unix,path=`},
+		{"migrate_set_capability xbz\t", `migrate_set_capability xbzrle`},
+		{"migrate_set_parameter multifd-comp\t", `migrate_set_parameter multifd-compression`},
+	} {
+		tm.send(c.typed)
+		tm.expect(`(?m)^\(qemu\) ` + regexp.QuoteMeta(c.want) + ` ?$`)
+		tm.send("\x03") // clear the line
+		tm.expect(`(?m)^\(qemu\)\z`)
+	}
+
+	// "?" after a word prints its help and is not inserted.
+	tm.send("migrate_set_capability?")
+	tm.expect(`migrate_set_capability NAME on\|off`)
+	tm.expect(`(?m)^\(qemu\) migrate_set_capability$`)
+	tm.send("\x03")
+	tm.send("migrate -c socket,type=inet,ho?")
+	tm.expect(`host \(string, required`)
+	tm.expect(`(?m)^\(qemu\) migrate -c socket,type=inet,ho$`)
+	tm.send("\x03")
+
+	// A secret typed on the line never reaches the history file.
+	tm.send("set_password vnc s3cr3t-word\r")
+	tm.send(`object_add secret,id=sec0,data=t0p-s3cr3t` + "\r")
+	tm.send("info status\r")
+	tm.expect(`VM status: running`)
+	tm.send("\x04")
+	tm.wait()
+	data, err := os.ReadFile(filepath.Join(state, "hmpsh", "history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist := string(data)
+	if strings.Contains(hist, "s3cr3t") || !strings.Contains(hist, "set_password vnc ***\n") || !strings.Contains(hist, "object_add secret,id=sec0,data=***\n") {
+		t.Errorf("history:\n%s", hist)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hmpsh/hmpsh/hmp"
@@ -42,10 +43,14 @@ type Monitor struct {
 	Name, Addr string
 	client     *qmp.Client
 	target     *hmp.Target
+	loaded     atomic.Pointer[hmp.Target] // target, once known: for the completer
 	targetErr  error
 	targetOnce sync.Once
 	closed     bool // disconnected on purpose
 }
+
+// loadedTarget is the monitor's target if it is known already, else nil.
+func (m *Monitor) loadedTarget() *hmp.Target { return m.loaded.Load() }
 
 // Version is the QEMU version from the greeting.
 func (m *Monitor) Version() qmp.Version { return m.client.Greeting().Version }
@@ -66,6 +71,10 @@ type Session struct {
 	// wait is over); detached is called when the wait is interrupted.
 	progress func(info *MigrationInfo, elapsed time.Duration)
 	detached func()
+	// status is a line redrawn in place at the bottom (a migration's
+	// progress) on statusOut; other output is printed above it.
+	status    string
+	statusOut io.Writer
 }
 
 var queryMigrate = qmp.Request{Execute: "query-migrate"}
@@ -184,21 +193,43 @@ func compact(data []byte) []byte {
 // outf, errf and eventf print under one lock, reading the writer under it
 // too: the interactive shell swaps writers while events arrive.
 func (s *Session) outf(format string, a ...any) {
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	fmt.Fprintf(s.cfg.Out, format, a...)
+	s.print(func() io.Writer { return s.cfg.Out }, format, a...)
 }
-
 func (s *Session) errf(format string, a ...any) {
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	fmt.Fprintf(s.cfg.Err, format, a...)
+	s.print(func() io.Writer { return s.cfg.Err }, format, a...)
+}
+func (s *Session) eventf(format string, a ...any) {
+	s.print(func() io.Writer { return s.events }, format, a...)
 }
 
-func (s *Session) eventf(format string, a ...any) {
+// print writes above the status line, if one is shown, and redraws it.
+func (s *Session) print(w func() io.Writer, format string, a ...any) {
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
-	fmt.Fprintf(s.events, format, a...)
+	if s.status != "" {
+		fmt.Fprint(s.statusOut, "\r\033[K")
+	}
+	fmt.Fprintf(w(), format, a...)
+	if s.status != "" {
+		fmt.Fprint(s.statusOut, "\r"+s.status+"\033[K")
+	}
+}
+
+// setStatus shows text as the status line, or clears it ("").
+func (s *Session) setStatus(text string) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	if s.statusOut == nil {
+		return
+	}
+	if text == "" {
+		if s.status != "" {
+			fmt.Fprint(s.statusOut, "\r\033[K")
+		}
+	} else {
+		fmt.Fprint(s.statusOut, "\r"+text+"\033[K")
+	}
+	s.status = text
 }
 
 // Close disconnects every monitor and waits for their event printers.
@@ -309,6 +340,7 @@ func (s *Session) Target(ctx context.Context, m *Monitor) (*hmp.Target, error) {
 			return
 		}
 		m.target = hmp.NewTarget(sc, s.ref)
+		m.loaded.Store(m.target)
 	})
 	return m.target, m.targetErr
 }
