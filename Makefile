@@ -39,6 +39,9 @@ fuzz:
 	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzChannel$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzTranslate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./qmp -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./qmp -run '^$$' -fuzz '^FuzzParseInt$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shell/complete -run '^$$' -fuzz '^FuzzCandidates$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shell/redact -run '^$$' -fuzz '^FuzzLine$$' -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test ./hmp -run '^$$' -bench . -benchmem
