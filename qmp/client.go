@@ -151,12 +151,8 @@ func readGreeting(ctx context.Context, conn net.Conn, dec *json.Decoder) (Greeti
 	var msg struct {
 		QMP *struct {
 			Version struct {
-				QEMU struct {
-					Major int `json:"major"`
-					Minor int `json:"minor"`
-					Micro int `json:"micro"`
-				} `json:"qemu"`
-				Package string `json:"package"`
+				QEMU    wireVersion `json:"qemu"`
+				Package string      `json:"package"`
 			} `json:"version"`
 			Capabilities []string `json:"capabilities"`
 		} `json:"QMP"`
@@ -176,7 +172,7 @@ func readGreeting(ctx context.Context, conn net.Conn, dec *json.Decoder) (Greeti
 	}
 	v := msg.QMP.Version
 	return Greeting{
-		Version:      Version{Major: v.QEMU.Major, Minor: v.QEMU.Minor, Micro: v.QEMU.Micro, Package: v.Package},
+		Version:      v.QEMU.version(v.Package),
 		Capabilities: msg.QMP.Capabilities,
 	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -179,7 +180,7 @@ func (s *Schema) MemberNames(e *Entity) []string {
 	}
 	for _, v := range e.Variants {
 		for _, n := range s.MemberNames(s.entities[v.Type]) {
-			if !contains(names, n) {
+			if !slices.Contains(names, n) {
 				names = append(names, n)
 			}
 		}
@@ -389,7 +390,7 @@ func (c *converter) object(t *Entity, n *node) (any, error) {
 		return nil, &ArgError{Key: joinKey(n.key, missingTag), Problem: "is missing (required)", Valid: known, Kind: "keys"}
 	}
 	for _, k := range n.order {
-		if !contains(known, k) {
+		if !slices.Contains(known, k) {
 			return nil, &ArgError{Key: n.children[k].key, Problem: "is unknown", Valid: known, Kind: "keys", Suggest: Suggest(k, known)}
 		}
 	}
@@ -433,15 +434,6 @@ func (c *converter) array(t *Entity, n *node) (any, error) {
 		out[i] = v
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ParseBool reads on/off, yes/no and true/false.

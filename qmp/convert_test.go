@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -496,7 +497,7 @@ func TestConvertErrors(t *testing.T) {
 
 	// An unknown name in ConvertValue lists the valid ones.
 	_, err = s.ConvertValue("migrate-set-parameters", "max-bandwith", "1", nil)
-	if !errors.As(err, &ae) || ae.Value != "max-bandwith" || ae.Kind != "names" || ae.Suggest != "max-bandwidth" || !contains(ae.Valid, "downtime-limit") {
+	if !errors.As(err, &ae) || ae.Value != "max-bandwith" || ae.Kind != "names" || ae.Suggest != "max-bandwidth" || !slices.Contains(ae.Valid, "downtime-limit") {
 		t.Errorf("ConvertValue unknown name: %v", err)
 	}
 	_, err = s.ConvertValue("no-such-command", "x", "1", nil)

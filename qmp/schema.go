@@ -12,6 +12,18 @@ import (
 	"strings"
 )
 
+// wireVersion is {"major":..,"minor":..,"micro":..} as QMP writes it (the
+// greeting, query-version) and as captured schemas store it.
+type wireVersion struct {
+	Major int `json:"major"`
+	Minor int `json:"minor"`
+	Micro int `json:"micro"`
+}
+
+func (w wireVersion) version(pkg string) Version {
+	return Version{Major: w.Major, Minor: w.Minor, Micro: w.Micro, Package: pkg}
+}
+
 // Short is "MAJOR.MINOR", the form --target-version takes.
 func (v Version) Short() string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
 
@@ -237,11 +249,7 @@ var schemaFiles embed.FS
 
 // schemaFile is the on-disk form of a captured schema (scripts/capture-schema.sh).
 type schemaFile struct {
-	QEMU struct {
-		Major int `json:"major"`
-		Minor int `json:"minor"`
-		Micro int `json:"micro"`
-	} `json:"qemu"`
+	QEMU        wireVersion     `json:"qemu"`
 	Package     string          `json:"package"`
 	HMPHelp     string          `json:"hmp-help,omitempty"`
 	HMPInfoHelp string          `json:"hmp-info-help,omitempty"`
@@ -264,7 +272,7 @@ func ReadSchemaFile(r io.Reader) (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.QEMU = Version{Major: f.QEMU.Major, Minor: f.QEMU.Minor, Micro: f.QEMU.Micro, Package: f.Package}
+	s.QEMU = f.QEMU.version(f.Package)
 	s.HMPHelp, s.HMPInfoHelp = f.HMPHelp, f.HMPInfoHelp
 	return s, nil
 }
@@ -273,8 +281,7 @@ func ReadSchemaFile(r io.Reader) (*Schema, error) {
 // schema is the raw query-qmp-schema reply.
 func WriteSchemaFile(w io.Writer, s *Schema, schema json.RawMessage) error {
 	zw := gzip.NewWriter(w)
-	f := schemaFile{Package: s.QEMU.Package, HMPHelp: s.HMPHelp, HMPInfoHelp: s.HMPInfoHelp, Schema: schema}
-	f.QEMU.Major, f.QEMU.Minor, f.QEMU.Micro = s.QEMU.Major, s.QEMU.Minor, s.QEMU.Micro
+	f := schemaFile{QEMU: wireVersion{s.QEMU.Major, s.QEMU.Minor, s.QEMU.Micro}, Package: s.QEMU.Package, HMPHelp: s.HMPHelp, HMPInfoHelp: s.HMPInfoHelp, Schema: schema}
 	if err := json.NewEncoder(zw).Encode(f); err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func Find(explicit string) (Binary, error) {
 			tried = append(tried, err.Error())
 			continue
 		}
-		if !found || best.Version.Less(b.Version) {
+		if !found || best.Version.Less(b.Version.Version) {
 			best, found = b, true
 		}
 	}

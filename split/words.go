@@ -37,7 +37,19 @@ func isSpace(c byte) bool {
 // the closing quote and may contain the escapes \" \\ \' \n \r; any other
 // escape, and a missing closing quote, is an error. Outside quotes a
 // backslash is an ordinary character, as it is for QEMU.
-func Words(line string) ([]Word, error) {
+func Words(line string) ([]Word, error) { return scan(line, true) }
+
+// WordsLenient splits a line Words would reject as closely as it can, for
+// what must read any line (history redaction): an unterminated quote runs
+// to the end of the line, an unknown escape stays as written, text glued to
+// a closing quote joins the word. On a line Words accepts it gives the
+// same words.
+func WordsLenient(line string) []Word {
+	words, _ := scan(line, false)
+	return words
+}
+
+func scan(line string, strict bool) ([]Word, error) {
 	var words []Word
 	i := 0
 	for {
@@ -47,7 +59,7 @@ func Words(line string) ([]Word, error) {
 		if i >= len(line) {
 			return words, nil
 		}
-		w, next, err := word(line, i)
+		w, next, err := word(line, i, strict)
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +69,7 @@ func Words(line string) ([]Word, error) {
 }
 
 // word reads one word starting at line[i], which is not white space.
-func word(line string, i int) (Word, int, error) {
+func word(line string, i int, strict bool) (Word, int, error) {
 	start := i
 	if line[i] != '"' {
 		for i < len(line) && !isSpace(line[i]) {
@@ -69,7 +81,10 @@ func word(line string, i int) (Word, int, error) {
 	i++
 	for {
 		if i >= len(line) {
-			return Word{}, 0, &SyntaxError{Pos: start, Msg: "unterminated string"}
+			if strict {
+				return Word{}, 0, &SyntaxError{Pos: start, Msg: "unterminated string"}
+			}
+			return Word{Text: b.String(), Start: start, End: i, Quoted: true}, i, nil
 		}
 		c := line[i]
 		switch c {
@@ -79,12 +94,23 @@ func word(line string, i int) (Word, int, error) {
 			// ("a"b) would silently start a new argument there, which is
 			// never what the user meant.
 			if i < len(line) && !isSpace(line[i]) {
-				return Word{}, 0, &SyntaxError{Pos: i, Msg: "unexpected character after closing quote"}
+				if strict {
+					return Word{}, 0, &SyntaxError{Pos: i, Msg: "unexpected character after closing quote"}
+				}
+				for i < len(line) && !isSpace(line[i]) {
+					b.WriteByte(line[i])
+					i++
+				}
 			}
 			return Word{Text: b.String(), Start: start, End: i, Quoted: true}, i, nil
 		case '\\':
 			if i+1 >= len(line) {
-				return Word{}, 0, &SyntaxError{Pos: start, Msg: "unterminated string"}
+				if strict {
+					return Word{}, 0, &SyntaxError{Pos: start, Msg: "unterminated string"}
+				}
+				b.WriteByte(c)
+				i++
+				continue
 			}
 			switch e := line[i+1]; e {
 			case '"', '\\', '\'':
@@ -94,8 +120,12 @@ func word(line string, i int) (Word, int, error) {
 			case 'r':
 				b.WriteByte('\r')
 			default:
-				r, _ := utf8.DecodeRuneInString(line[i+1:])
-				return Word{}, 0, &SyntaxError{Pos: i, Msg: fmt.Sprintf(`unsupported escape code '\%c' (HMP knows \" \\ \' \n \r)`, r)}
+				if strict {
+					r, _ := utf8.DecodeRuneInString(line[i+1:])
+					return Word{}, 0, &SyntaxError{Pos: i, Msg: fmt.Sprintf(`unsupported escape code '\%c' (HMP knows \" \\ \' \n \r)`, r)}
+				}
+				b.WriteByte(c)
+				b.WriteByte(e)
 			}
 			i += 2
 		default:

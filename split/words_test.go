@@ -163,3 +163,46 @@ func checkQuoteRoundTrip(t *testing.T, s, q string) {
 		t.Errorf("Words(%q) = %+v, %v", line, ws, err)
 	}
 }
+
+func TestWordsLenient(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want []string
+	}{
+		{`set_password vnc "unterminated`, []string{"set_password", "vnc", "unterminated"}},
+		{`a "b\tc" d`, []string{"a", `b\tc`, "d"}},
+		{`"glued"on x`, []string{"gluedon", "x"}},
+		{`"ends with \`, []string{`ends with \`}},
+		{`plain "q\"uote"`, []string{"plain", `q"uote`}},
+	} {
+		var got []string
+		for _, w := range WordsLenient(c.line) {
+			got = append(got, w.Text)
+		}
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("WordsLenient(%q) = %q, want %q", c.line, got, c.want)
+		}
+	}
+}
+
+// On every line Words accepts, WordsLenient gives the same words.
+func FuzzWordsLenient(f *testing.F) {
+	for _, s := range []string{`a b`, `"a b" c`, `"a\"b"`, `"x`, `"a"b`, `"\q"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		lenient := WordsLenient(line)
+		strict, err := Words(line)
+		if err != nil {
+			return
+		}
+		if len(strict) != len(lenient) {
+			t.Fatalf("%q: %v vs %v", line, strict, lenient)
+		}
+		for i := range strict {
+			if strict[i] != lenient[i] {
+				t.Fatalf("%q: word %d: %+v vs %+v", line, i, strict[i], lenient[i])
+			}
+		}
+	})
+}

@@ -2,6 +2,7 @@ package transports
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -141,7 +142,7 @@ func ShellQuote(argv []string) string {
 		quoted[i] = shellQuoteWord(a)
 		// A first word NAME=... would be a variable assignment to sh,
 		// and a reserved word would be syntax.
-		if i == 0 && quoted[i] == a && (strings.Contains(a, "=") || contains(reservedWords, a)) {
+		if i == 0 && quoted[i] == a && (strings.Contains(a, "=") || slices.Contains(reservedWords, a)) {
 			quoted[i] = "'" + a + "'"
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -82,7 +83,7 @@ func commandWordIsSyntax(s string) bool {
 	if end := strings.IndexAny(first, " \t"); end >= 0 {
 		first = first[:end]
 	}
-	if contains(reservedWords, first) {
+	if slices.Contains(reservedWords, first) {
 		return true
 	}
 	name, _, ok := strings.Cut(first, "=")

@@ -2,6 +2,7 @@ package transports
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -156,7 +157,7 @@ func parseInet(s string) ([]split.KV, error) {
 				return nil, fmt.Errorf("option to= needs a port number")
 			}
 			out = append(out, split.KV{Key: "to", Value: val})
-		case contains(inetFlags, name):
+		case slices.Contains(inetFlags, name):
 			if !hasVal {
 				val = "on"
 			} else if val != "on" && val != "off" {
@@ -272,15 +273,6 @@ func renderInet(a Address, caps URICaps, noForm func(key, why string) error) (st
 	}
 	flag("mptcp", a.MPTCP)
 	return s, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func closest(s string, choices []string) string { return suggest.Closest(s, choices) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,7 +57,7 @@ func channelFromPairs(pairs []split.KV) (Channel, error) {
 				field("args", "ARGS")
 			}
 			args = append(args, kv.Value)
-		case contains([]string{"numeric", "ipv4", "ipv6", "keep-alive", "mptcp", "abstract", "tight"}, kv.Key):
+		case slices.Contains([]string{"numeric", "ipv4", "ipv6", "keep-alive", "mptcp", "abstract", "tight"}, kv.Key):
 			switch kv.Value {
 			case "on":
 				field(kv.Key, "true")

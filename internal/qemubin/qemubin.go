@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hmpsh/hmpsh/qmp"
 )
 
 // Name is the executable hmpsh drives.
@@ -110,23 +112,11 @@ func Cached(gen string) string {
 	return filepath.Join(CacheDir(), gen, "usr", "bin", Name)
 }
 
-// Version is what `qemu --version` says about itself.
+// Version is what `qemu --version` says about itself: the number (as a
+// QMP greeting would give it, so String and Less are qmp's) and the line.
 type Version struct {
-	Major, Minor, Micro int
-	Line                string // the first line, e.g. "QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2...)"
-}
-
-func (v Version) String() string { return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Micro) }
-
-// Less orders versions by number.
-func (v Version) Less(w Version) bool {
-	if v.Major != w.Major {
-		return v.Major < w.Major
-	}
-	if v.Minor != w.Minor {
-		return v.Minor < w.Minor
-	}
-	return v.Micro < w.Micro
+	qmp.Version
+	Line string // the first line, e.g. "QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2...)"
 }
 
 // Version runs `b.Path --version`, which also proves that b runs at all

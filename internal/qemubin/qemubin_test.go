@@ -108,7 +108,7 @@ func TestParseVersion(t *testing.T) {
 	}
 	a, _ := ParseVersion("QEMU emulator version 7.2.22")
 	b, _ := ParseVersion("QEMU emulator version 10.0.2")
-	if !a.Less(b) || b.Less(a) || a.Less(a) {
+	if !a.Less(b.Version) || b.Less(a.Version) || a.Less(a.Version) {
 		t.Error("Less: 7.2.22 < 10.0.2 expected")
 	}
 }

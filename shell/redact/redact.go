@@ -122,7 +122,7 @@ func isIndex(s string) bool {
 func hmpLine(line string) string {
 	words, err := split.Words(line)
 	if err != nil {
-		words = lenientWords(line)
+		words = split.WordsLenient(line)
 	}
 	if len(words) == 0 {
 		return line
@@ -276,60 +276,4 @@ func secretObject(items []split.Item) bool {
 		}
 	}
 	return false
-}
-
-// lenientWords splits a line that split.Words rejects as closely as it
-// can: an unterminated quote runs to the end of the line, an unknown
-// escape stays as written, text glued to a closing quote joins the word.
-// On a line split.Words accepts it would give the same words.
-func lenientWords(s string) []split.Word {
-	var words []split.Word
-	i := 0
-	for {
-		for i < len(s) && isSpace(s[i]) {
-			i++
-		}
-		if i >= len(s) {
-			return words
-		}
-		start := i
-		if s[i] != '"' {
-			for i < len(s) && !isSpace(s[i]) {
-				i++
-			}
-			words = append(words, split.Word{Text: s[start:i], Start: start, End: i})
-			continue
-		}
-		var b strings.Builder
-		i++
-		closed := false
-		for i < len(s) && !closed {
-			switch c := s[i]; {
-			case c == '"':
-				closed = true
-				i++
-			case c == '\\' && i+1 < len(s):
-				switch e := s[i+1]; e {
-				case '"', '\\', '\'':
-					b.WriteByte(e)
-				case 'n':
-					b.WriteByte('\n')
-				case 'r':
-					b.WriteByte('\r')
-				default:
-					b.WriteByte(c)
-					b.WriteByte(e)
-				}
-				i += 2
-			default:
-				b.WriteByte(c)
-				i++
-			}
-		}
-		for i < len(s) && !isSpace(s[i]) {
-			b.WriteByte(s[i])
-			i++
-		}
-		words = append(words, split.Word{Text: b.String(), Start: start, End: i, Quoted: true})
-	}
 }
