@@ -157,7 +157,24 @@ func readGreeting(ctx context.Context, conn net.Conn, dec *json.Decoder) (Greeti
 			Capabilities []string `json:"capabilities"`
 		} `json:"QMP"`
 	}
-	err := dec.Decode(&msg)
+	// An event can come before the greeting: QEMU sends events to a
+	// monitor whose connection its main loop has not seen open yet (a
+	// RESUME at start-up, seen once in a few hundred starts). Skip them.
+	var err error
+	for {
+		var raw json.RawMessage
+		if err = dec.Decode(&raw); err != nil {
+			break
+		}
+		var probe struct {
+			Event *string `json:"event"`
+		}
+		if json.Unmarshal(raw, &probe) == nil && probe.Event != nil {
+			continue
+		}
+		err = json.Unmarshal(raw, &msg)
+		break
+	}
 	if !stop() {
 		<-fired
 		return Greeting{}, fmt.Errorf("waiting for the QMP greeting: %w", ctx.Err())

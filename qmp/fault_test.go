@@ -81,7 +81,7 @@ func fakeMonitor(t *testing.T, greeting string, script func(f *fakeConn)) string
 		defer conn.Close()
 		f := &fakeConn{t: t, conn: conn, r: bufio.NewReader(conn)}
 		f.write(greeting)
-		if greeting != fakeGreeting {
+		if !strings.HasSuffix(greeting, fakeGreeting) {
 			f.r.ReadBytes('\n') // until the client hangs up
 			return
 		}
@@ -103,6 +103,24 @@ func dialFake(t *testing.T, addr string) *qmp.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// QEMU can send an event before its greeting, to a connection its main
+// loop has not seen open yet (a RESUME at start-up; seen in about one start
+// in a few hundred, too rarely to provoke): Dial skips it.
+func TestFaultEventBeforeGreeting(t *testing.T) {
+	event := `{"timestamp": {"seconds": 1795679619, "microseconds": 770210}, "event": "RESUME"}` + "\r\n"
+	addr := fakeMonitor(t, event+fakeGreeting, func(f *fakeConn) {
+		_, id := f.request()
+		f.reply(id, `{"status": "running", "running": true}`)
+	})
+	c := dialFake(t, addr)
+	if v := c.Greeting().Version; v.Major != 99 || v.Package != "fake" {
+		t.Errorf("greeting %+v", v)
+	}
+	if _, err := c.Execute(callCtx(t), "query-status", nil); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestFaultNotAGreeting(t *testing.T) {

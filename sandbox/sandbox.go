@@ -249,7 +249,14 @@ func (p *proc) waitReady(ctx context.Context) error {
 			}
 			conn.SetReadDeadline(deadline)
 			var line []byte
-			line, err = bufio.NewReader(conn).ReadBytes('\n')
+			br := bufio.NewReader(conn)
+			// QEMU may send an event (RESUME at start-up) before its greeting.
+			for {
+				line, err = br.ReadBytes('\n')
+				if err != nil || !bytes.Contains(line, []byte(`"event"`)) || bytes.Contains(line, []byte(`"QMP"`)) {
+					break
+				}
+			}
 			conn.Close()
 			if err == nil {
 				if !bytes.HasPrefix(bytes.TrimSpace(line), []byte(`{"QMP":`)) {

@@ -304,7 +304,7 @@ func (in *Instance) waitReady(ctx context.Context) error {
 			continue
 		}
 		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		line, err := bufio.NewReader(conn).ReadBytes('\n')
+		line, err := readGreetingLine(bufio.NewReader(conn))
 		conn.Close()
 		if err != nil {
 			lastErr = err
@@ -325,5 +325,16 @@ func Each(t *testing.T, f func(t *testing.T, gen string)) {
 			t.Parallel()
 			f(t, gen)
 		})
+	}
+}
+
+// readGreetingLine returns the first line that is not an event: QEMU may
+// send an event (RESUME at start-up) before its greeting.
+func readGreetingLine(r *bufio.Reader) ([]byte, error) {
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil || !bytes.Contains(line, []byte(`"event"`)) || bytes.Contains(line, []byte(`"QMP"`)) {
+			return line, err
+		}
 	}
 }
