@@ -194,7 +194,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return ExitMonitor
 		}
 		r := &dryRun{tr: tr, target: target, out: stdout}
-		return runSources(o.Sources, stdin, r, stderr)
+		return runSources(o.Sources, stdin, r, func(format string, a ...any) { fmt.Fprintf(stderr, format, a...) })
 	}
 	if o.TargetVersion != "" {
 		fmt.Fprintf(stderr, "hmpsh: --target-version is for --dry-run; a connected QEMU's own schema is used\n")
@@ -258,7 +258,8 @@ func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, st
 		}
 		srcs = []source{{file: "-"}}
 	}
-	code := runSources(srcs, stdin, liveRunner{ctx: ctx, sess: sess}, stderr)
+	// Errors go through the session: its monitor watchers write there too.
+	code := runSources(srcs, stdin, liveRunner{ctx: ctx, sess: sess}, sess.errf)
 	// Give events already on their way a moment to be printed.
 	time.Sleep(50 * time.Millisecond)
 	return code
@@ -354,31 +355,31 @@ func exitCode(err error) int {
 
 // runSources feeds every line of every source to r, in order, and stops at
 // the first error, which it reports as WHERE: ERROR.
-func runSources(srcs []source, stdin io.Reader, r lineRunner, stderr io.Writer) int {
+func runSources(srcs []source, stdin io.Reader, r lineRunner, errf func(format string, a ...any)) int {
 	nc := 0
 	for _, s := range srcs {
 		if s.file == "" {
 			nc++
 			if err := r.run(s.line, fmt.Sprintf("-c:%d", nc)); err != nil {
-				fmt.Fprintf(stderr, "-c:%d: %v\n", nc, err)
+				errf("-c:%d: %v\n", nc, err)
 				return exitCode(err)
 			}
 			continue
 		}
-		if code := runFile(s.file, stdin, r, stderr); code != ExitOK {
+		if code := runFile(s.file, stdin, r, errf); code != ExitOK {
 			return code
 		}
 	}
 	return ExitOK
 }
 
-func runFile(name string, stdin io.Reader, r lineRunner, stderr io.Writer) int {
+func runFile(name string, stdin io.Reader, r lineRunner, errf func(format string, a ...any)) int {
 	var in io.Reader = stdin
 	label := "<stdin>"
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+			errf("hmpsh: %v\n", err)
 			return ExitFailed
 		}
 		defer f.Close()
@@ -395,12 +396,12 @@ func runFile(name string, stdin io.Reader, r lineRunner, stderr io.Writer) int {
 		}
 		where := fmt.Sprintf("%s:%d", label, n)
 		if err := r.run(line, where); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", where, err)
+			errf("%s: %v\n", where, err)
 			return exitCode(err)
 		}
 	}
 	if err := sc.Err(); err != nil {
-		fmt.Fprintf(stderr, "%s:%d: %v\n", label, n+1, err)
+		errf("%s:%d: %v\n", label, n+1, err)
 		return ExitFailed
 	}
 	return ExitOK
