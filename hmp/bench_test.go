@@ -2,16 +2,20 @@ package hmp
 
 import "testing"
 
-// BenchmarkTranslateMigrateChannel measures one "migrate -c" line, from
-// the raw line to marshalled QMP, on the newest built-in target.
-func BenchmarkTranslateMigrateChannel(b *testing.B) {
+// benchTranslate measures one line, from the raw line to marshalled QMP,
+// on a built-in target ("" for the newest).
+func benchTranslate(b *testing.B, version, line string) {
 	targets, err := KnownTargets()
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr := NewTranslator()
 	target := targets.Newest()
-	line := "migrate -d -c socket,type=inet,host=10.0.0.2,port=4444,keep-alive=on"
+	if version != "" {
+		if target, err = targets.Pick(version); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tr := NewTranslator()
 	b.ReportAllocs()
 	for b.Loop() {
 		tn, err := tr.Translate(line, target)
@@ -24,27 +28,14 @@ func BenchmarkTranslateMigrateChannel(b *testing.B) {
 	}
 }
 
-// BenchmarkTranslateMigrateURI is the same destination as a legacy URI,
+// BenchmarkTranslateMigrateChannel: a "migrate -c" line for QEMU 10.0,
+// sent as channels.
+func BenchmarkTranslateMigrateChannel(b *testing.B) {
+	benchTranslate(b, "", "migrate -d -c socket,type=inet,host=10.0.0.2,port=4444,keep-alive=on")
+}
+
+// BenchmarkTranslateMigrateURI: the same destination as a legacy URI,
 // rendered back for QEMU 7.2.
 func BenchmarkTranslateMigrateURI(b *testing.B) {
-	targets, err := KnownTargets()
-	if err != nil {
-		b.Fatal(err)
-	}
-	tr := NewTranslator()
-	target, err := targets.Pick("7.2")
-	if err != nil {
-		b.Fatal(err)
-	}
-	line := "migrate -d tcp:10.0.0.2:4444,keep-alive=on"
-	b.ReportAllocs()
-	for b.Loop() {
-		tn, err := tr.Translate(line, target)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := tn.Requests[0].MarshalJSON(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchTranslate(b, "7.2", "migrate -d tcp:10.0.0.2:4444,keep-alive=on")
 }
