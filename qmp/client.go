@@ -134,11 +134,40 @@ func NewClient(ctx context.Context, conn net.Conn) (*Client, error) {
 		done:     make(chan struct{}),
 	}
 	go c.readLoop(dec)
-	if _, err := c.Execute(ctx, "qmp_capabilities", nil); err != nil {
+	if err := c.negotiate(ctx); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("negotiating capabilities: %w", err)
 	}
 	return c, nil
+}
+
+// negotiateRetry is how long one qmp_capabilities may go unanswered before
+// it is sent again.
+const negotiateRetry = 2 * time.Second
+
+// negotiate sends qmp_capabilities until QEMU answers. QEMU 7.2 has been
+// seen (once, in a test run under load) to leave it unanswered for 30 s
+// for a client that connected right after another one left; the likely
+// cause is the clean-up of the previous connection emptying the request
+// queue the new request was already in. Asking again is safe: a second
+// one, once the first went through, gets "Capabilities negotiation is
+// already complete".
+func (c *Client) negotiate(ctx context.Context) error {
+	for {
+		actx, cancel := context.WithTimeout(ctx, negotiateRetry)
+		_, err := c.Execute(actx, "qmp_capabilities", nil)
+		cancel()
+		var qe *Error
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &qe) && strings.Contains(qe.Desc, "negotiation is already complete"):
+			return nil
+		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+			continue
+		}
+		return err
+	}
 }
 
 func readGreeting(ctx context.Context, conn net.Conn, dec *json.Decoder) (Greeting, error) {
@@ -424,6 +453,11 @@ func (c *Client) send(ctx context.Context, line []byte) error {
 	}
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if err != nil && (errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)) {
+		// The peer is gone (QEMU quit) before the reader saw EOF: that is
+		// a closed connection, whichever side notices first.
+		return fmt.Errorf("%w by QEMU: %w", ErrClosed, err)
 	}
 	return err
 }

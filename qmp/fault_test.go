@@ -123,6 +123,40 @@ func TestFaultEventBeforeGreeting(t *testing.T) {
 	}
 }
 
+// A qmp_capabilities that QEMU drops (7.2 under load, for a client that
+// connects right after another left) is sent again; the second may find
+// the first went through after all.
+func TestFaultCapabilitiesDropped(t *testing.T) {
+	for _, second := range []string{`{"return": {}, "id": %s}`, `{"error": {"class": "CommandNotFound", "desc": "Capabilities negotiation is already complete, command ignored"}, "id": %s}`} {
+		path := filepath.Join(t.TempDir(), "fake.sock")
+		l, err := net.Listen("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			f := &fakeConn{t: t, conn: conn, r: bufio.NewReader(conn)}
+			f.write(fakeGreeting)
+			f.request() // dropped: no reply
+			_, id := f.request()
+			f.write(fmt.Sprintf(second, id) + "\n")
+			_, id = f.request()
+			f.reply(id, `{"status": "running", "running": true}`)
+			f.r.ReadBytes('\n')
+		}()
+		c := dialFake(t, "unix:"+path)
+		if _, err := c.Execute(callCtx(t), "query-status", nil); err != nil {
+			t.Error(err)
+		}
+		c.Close()
+		l.Close()
+	}
+}
+
 func TestFaultNotAGreeting(t *testing.T) {
 	for _, greeting := range []string{
 		"SSH-2.0-OpenSSH_9.2\r\n",

@@ -123,10 +123,15 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 	// SIGTERM or SIGHUP (ctx) ends the shell even while it waits for a line.
 	stopped := context.AfterFunc(ctx, func() { rl.Close() })
 	defer stopped()
-	r := &REPL{sess: sess, rl: rl, out: rl.Stdout(), errOut: rl.Stderr(), cmds: cmds}
-	// Events and command output go through readline, which redraws the
-	// prompt and the half-typed line under them.
-	sess.SetOutput(r.out, r.errOut)
+	// A command's output is written while no line is being read, straight
+	// to the terminal. Events and messages that come at any time (a monitor
+	// lost) go through readline, which redraws the prompt and the
+	// half-typed line under them. (Sending command output through readline
+	// too misplaced it: readline notices late that a read has ended and
+	// redraws the prompt amid the output.)
+	r := &REPL{sess: sess, rl: rl, out: stdout, errOut: stderr, cmds: cmds}
+	sess.SetOutput(stdout, rl.Stderr())
+	sess.SetEvents(rl.Stdout())
 	sess.cfg.Poll = 200 * time.Millisecond
 	sess.statusOut = stdout
 	sess.progress = func(info *MigrationInfo, elapsed time.Duration) {

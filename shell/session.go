@@ -258,6 +258,13 @@ func (s *Session) SetOutput(out, errOut io.Writer) {
 	s.cfg.Out, s.cfg.Err, s.events = out, errOut, out
 }
 
+// SetEvents redirects event lines (SetOutput sends them to out).
+func (s *Session) SetEvents(w io.Writer) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	s.events = w
+}
+
 // Monitor returns the monitor called name, or nil.
 func (s *Session) Monitor(name string) *Monitor {
 	for _, m := range s.mons {
