@@ -40,7 +40,7 @@ type Command struct {
 	// unless asked not to (migrate without -d).
 	Wait func(c *Call) bool
 
-	params []param // Params, parsed by NewTable
+	params []Param // Params, parsed by NewTable
 }
 
 // Example is a line with what it shows.
@@ -49,18 +49,29 @@ type Example struct {
 	Note string
 }
 
-// param is one parsed entry of Command.Params.
-type param struct {
-	name     string
-	flag     byte   // 0 for a positional
-	valueVar string // flag with a value: its placeholder
-	repeat   bool
-	optional bool
-	posVar   string // positional: its placeholder
+// Param is one parsed entry of Command.Params.
+type Param struct {
+	Name     string
+	Flag     string // "-d"; "" for a positional
+	ValueVar string // a flag's value placeholder ("CHANNEL"); "" for a plain flag
+	Repeat   bool   // the flag may be given more than once
+	Optional bool   // a positional that may be left out
+	PosVar   string // a positional's placeholder ("URI")
 }
 
-func parseParams(spec string) ([]param, error) {
-	var ps []param
+// ParamList is Params parsed: what the parser, the usage line and the
+// completer all read.
+func (cmd *Command) ParamList() []Param {
+	if cmd.params == nil && cmd.Params != "" {
+		// An entry not (yet) in a table: NewTable has not parsed it.
+		ps, _ := parseParams(cmd.Params)
+		return ps
+	}
+	return cmd.params
+}
+
+func parseParams(spec string) ([]Param, error) {
+	var ps []Param
 	if spec == "" {
 		return nil, nil
 	}
@@ -69,27 +80,27 @@ func parseParams(spec string) ([]param, error) {
 		if !ok || name == "" || kind == "" {
 			return nil, fmt.Errorf("bad param %q", item)
 		}
-		p := param{name: name}
+		p := Param{Name: name}
 		if strings.HasPrefix(kind, "-") {
 			if len(kind) < 2 {
 				return nil, fmt.Errorf("bad flag %q", item)
 			}
-			p.flag = kind[1]
+			p.Flag = kind[:2]
 			if rest := kind[2:]; rest != "" {
 				if !strings.HasPrefix(rest, "=") {
 					return nil, fmt.Errorf("bad flag %q", item)
 				}
-				p.valueVar = strings.TrimPrefix(rest, "=")
-				if strings.HasSuffix(p.valueVar, "*") {
-					p.repeat = true
-					p.valueVar = strings.TrimSuffix(p.valueVar, "*")
+				p.ValueVar = strings.TrimPrefix(rest, "=")
+				if strings.HasSuffix(p.ValueVar, "*") {
+					p.Repeat = true
+					p.ValueVar = strings.TrimSuffix(p.ValueVar, "*")
 				}
 			}
 		} else {
-			p.posVar = kind
+			p.PosVar = kind
 			if strings.HasSuffix(kind, "?") {
-				p.optional = true
-				p.posVar = strings.TrimSuffix(kind, "?")
+				p.Optional = true
+				p.PosVar = strings.TrimSuffix(kind, "?")
 			}
 		}
 		ps = append(ps, p)
@@ -128,7 +139,7 @@ func (c *Call) Errorf(format string, a ...any) error {
 // flags in any order before the positionals, then the positionals, and
 // nothing after them.
 func (cmd *Command) parse(words []split.Word) (*Call, error) {
-	ps := cmd.params
+	ps := cmd.ParamList()
 	c := &Call{Cmd: cmd, flags: map[string]bool{}, values: map[string][]string{}, args: map[string]string{}}
 	i := 0
 	// quoteHint explains the usual cause of a stray word right after a
@@ -155,24 +166,24 @@ flags:
 			break
 		}
 		for _, p := range ps {
-			if p.flag == 0 || w.Text != "-"+string(p.flag) {
+			if p.Flag == "" || w.Text != p.Flag {
 				continue
 			}
-			if p.valueVar == "" {
-				if c.flags[p.name] {
+			if p.ValueVar == "" {
+				if c.flags[p.Name] {
 					return nil, fmt.Errorf("%s: option %s given twice", cmd.Name, w.Text)
 				}
-				c.flags[p.name] = true
+				c.flags[p.Name] = true
 				i++
 				continue flags
 			}
 			if i+1 >= len(words) {
-				return nil, fmt.Errorf("%s: option %s needs a %s after it", cmd.Name, w.Text, p.valueVar)
+				return nil, fmt.Errorf("%s: option %s needs a %s after it", cmd.Name, w.Text, p.ValueVar)
 			}
-			if len(c.values[p.name]) > 0 && !p.repeat {
+			if len(c.values[p.Name]) > 0 && !p.Repeat {
 				return nil, fmt.Errorf("%s: option %s given twice", cmd.Name, w.Text)
 			}
-			c.values[p.name] = append(c.values[p.name], words[i+1].Text)
+			c.values[p.Name] = append(c.values[p.Name], words[i+1].Text)
 			values[i+1] = true
 			i += 2
 			continue flags
@@ -183,16 +194,16 @@ flags:
 		return nil, fmt.Errorf("%s: unsupported option %s%s%s; usage: %s", cmd.Name, w.Text, validFlags(ps), quoteHint(i), cmd.Usage())
 	}
 	for _, p := range ps {
-		if p.flag != 0 {
+		if p.Flag != "" {
 			continue
 		}
 		if i >= len(words) {
-			if p.optional {
+			if p.Optional {
 				continue
 			}
-			return nil, fmt.Errorf("%s: missing argument %s; usage: %s", cmd.Name, p.posVar, cmd.Usage())
+			return nil, fmt.Errorf("%s: missing argument %s; usage: %s", cmd.Name, p.PosVar, cmd.Usage())
 		}
-		c.args[p.name] = words[i].Text
+		c.args[p.Name] = words[i].Text
 		values[i] = true
 		i++
 	}
@@ -202,18 +213,18 @@ flags:
 	return c, nil
 }
 
-func hasPositional(ps []param) bool {
+func hasPositional(ps []Param) bool {
 	for _, p := range ps {
-		if p.flag == 0 {
+		if p.Flag == "" {
 			return true
 		}
 	}
 	return false
 }
 
-func hasValueFlag(ps []param, w string) bool {
+func hasValueFlag(ps []Param, w string) bool {
 	for _, p := range ps {
-		if p.flag != 0 && p.valueVar != "" && w == "-"+string(p.flag) {
+		if p.Flag != "" && p.ValueVar != "" && w == p.Flag {
 			return true
 		}
 	}
@@ -224,11 +235,11 @@ func looksNegativeNumber(s string) bool {
 	return len(s) > 1 && s[0] == '-' && s[1] >= '0' && s[1] <= '9'
 }
 
-func validFlags(ps []param) string {
+func validFlags(ps []Param) string {
 	var fl []string
 	for _, p := range ps {
-		if p.flag != 0 {
-			fl = append(fl, "-"+string(p.flag))
+		if p.Flag != "" {
+			fl = append(fl, p.Flag)
 		}
 	}
 	if len(fl) == 0 {
@@ -239,26 +250,23 @@ func validFlags(ps []param) string {
 
 // Usage is the synopsis generated from Params.
 func (cmd *Command) Usage() string {
-	ps, err := parseParams(cmd.Params)
-	if err != nil {
-		return cmd.Name
-	}
+	ps := cmd.ParamList()
 	if cmd.Synopsis != "" {
 		return cmd.Name + " " + cmd.Synopsis
 	}
 	parts := []string{cmd.Name}
 	for _, p := range ps {
 		switch {
-		case p.flag != 0 && p.valueVar == "":
-			parts = append(parts, "[-"+string(p.flag)+"]")
-		case p.flag != 0 && p.repeat:
-			parts = append(parts, "[-"+string(p.flag)+" "+p.valueVar+"]...")
-		case p.flag != 0:
-			parts = append(parts, "[-"+string(p.flag)+" "+p.valueVar+"]")
-		case p.optional:
-			parts = append(parts, "["+p.posVar+"]")
+		case p.Flag != "" && p.ValueVar == "":
+			parts = append(parts, "["+p.Flag+"]")
+		case p.Flag != "" && p.Repeat:
+			parts = append(parts, "["+p.Flag+" "+p.ValueVar+"]...")
+		case p.Flag != "":
+			parts = append(parts, "["+p.Flag+" "+p.ValueVar+"]")
+		case p.Optional:
+			parts = append(parts, "["+p.PosVar+"]")
 		default:
-			parts = append(parts, p.posVar)
+			parts = append(parts, p.PosVar)
 		}
 	}
 	return strings.Join(parts, " ")

@@ -60,23 +60,23 @@ func (t *Target) channel(spec string) (transports.Channel, qmp.Object, error) {
 	if transports.LooksLikeURI(spec) {
 		kvs, err = transports.ParseURI(spec)
 	} else {
-		kvs, err = split.KeyVals(spec, "transport")
+		kvs, err = split.KeyVals(spec, ImpliedKey)
 	}
 	if err != nil {
 		return transports.Channel{}, nil, err
 	}
 	kvs = transports.FillDefaults(kvs)
 
-	s, chType := t.channelType()
+	s, chType := t.ChannelType()
 	if chType == nil {
 		return transports.Channel{}, nil, fmt.Errorf("no schema knows MigrationChannel")
 	}
-	chTypeMember, _ := s.Member(chType, "channel-type")
+	chTypeMember, _ := s.Member(chType, ChannelTypeKey)
 	addrMember, _ := s.Member(chType, "addr")
 	var ctValue *string
 	var pairs []qmp.Pair
 	for _, kv := range kvs {
-		if kv.Key == "channel-type" {
+		if kv.Key == ChannelTypeKey {
 			if ctValue != nil {
 				return transports.Channel{}, nil, &qmp.ArgError{Key: kv.Key, Problem: "is given twice"}
 			}
@@ -86,11 +86,11 @@ func (t *Target) channel(spec string) (transports.Channel, qmp.Object, error) {
 		}
 		pairs = append(pairs, qmp.Pair{Key: kv.Key, Value: kv.Value})
 	}
-	ct := "main"
+	ct := DefaultChannelType
 	if ctValue != nil {
 		ct = *ctValue
 		if e := s.Entity(chTypeMember.Type); !e.HasValue(ct) {
-			return transports.Channel{}, nil, &qmp.ArgError{Key: "channel-type", Value: ct, Problem: "unknown value", Valid: e.Values, Kind: "values", Suggest: qmp.Suggest(ct, e.Values)}
+			return transports.Channel{}, nil, &qmp.ArgError{Key: ChannelTypeKey, Value: ct, Problem: "unknown value", Valid: e.Values, Kind: "values", Suggest: qmp.Suggest(ct, e.Values)}
 		}
 	}
 	opt := &qmp.ConvertOptions{ListFromString: func(path, v string) ([]string, error) {
@@ -104,11 +104,11 @@ func (t *Target) channel(spec string) (transports.Channel, qmp.Object, error) {
 		var ae *qmp.ArgError
 		if errors.As(err, &ae) && ae.Kind == "keys" {
 			// channel-type is a key of the CHANNEL too.
-			ae.Valid = append(append([]string(nil), ae.Valid...), "channel-type")
+			ae.Valid = append(append([]string(nil), ae.Valid...), ChannelTypeKey)
 		}
 		return transports.Channel{}, nil, err
 	}
-	obj := qmp.Object{{Name: "channel-type", Value: ct}, {Name: "addr", Value: addr}}
+	obj := qmp.Object{{Name: ChannelTypeKey, Value: ct}, {Name: "addr", Value: addr}}
 	data, err := json.Marshal(obj)
 	if err != nil {
 		return transports.Channel{}, nil, err
@@ -125,7 +125,7 @@ func (t *Target) channel(spec string) (transports.Channel, qmp.Object, error) {
 func (d *destination) uri(c *Call, why string) (string, error) {
 	caps := c.Target.uriCaps()
 	for _, ch := range d.chans {
-		if ch.Type != "main" {
+		if ch.Type != DefaultChannelType {
 			return "", c.Errorf("channel-type=%s has no URI form; %s", ch.Type, why)
 		}
 	}

@@ -56,9 +56,17 @@ func (t *Target) sendsChannels(command string) bool {
 	return hasCh && ch.Name != "" && (!hasURI || uri.Optional)
 }
 
-// channelType is the MigrationChannel type: the target's own when it has
-// one, else the reference schema's.
-func (t *Target) channelType() (*qmp.Schema, *qmp.Entity) {
+// The channel syntax's own words.
+const (
+	ImpliedKey         = "transport"    // the key of a first element without '='
+	ChannelTypeKey     = "channel-type" // the one CHANNEL key outside addr
+	DefaultChannelType = "main"         // channel-type when not given
+)
+
+// ChannelType is the MigrationChannel type that defines the channel
+// syntax for this target: its own when it has one, else the reference
+// schema's (QEMU 7.2 has none, and gets the channel back as a URI).
+func (t *Target) ChannelType() (*qmp.Schema, *qmp.Entity) {
 	for _, s := range []*qmp.Schema{t.Schema, t.Ref} {
 		for _, cmd := range []string{"migrate", "migrate-incoming"} {
 			if e := s.Path(s.Args(cmd), "channels", "[]"); e != nil {

@@ -9,49 +9,14 @@ import (
 	"github.com/hmpsh/hmpsh/transports"
 )
 
-// param is one entry of a Command's Params (hmp/command.go documents the
-// mini-language: name:-x, name:-x=VAR, name:-x=VAR*, name:VAR, name:VAR?).
-type param struct {
-	name     string
-	flag     string // "-c"; "" for a positional
-	valueVar string // a flag's value placeholder
-	repeat   bool
-	posVar   string // a positional's placeholder
-}
-
-// parseParams reads Params leniently: the table has been checked by
-// hmp.NewTable, so anything odd is just skipped.
-func parseParams(spec string) []param {
-	var ps []param
-	if spec == "" {
-		return nil
+// paramHelp describes a flag: "-c CHANNEL (channel; may be repeated)".
+func paramHelp(p hmp.Param) string {
+	s := p.Flag
+	if p.ValueVar != "" {
+		s += " " + p.ValueVar
 	}
-	for _, it := range strings.Split(spec, ",") {
-		name, kind, ok := strings.Cut(it, ":")
-		if !ok || name == "" || kind == "" {
-			continue
-		}
-		p := param{name: name}
-		if strings.HasPrefix(kind, "-") && len(kind) >= 2 {
-			p.flag = kind[:2]
-			if v, ok := strings.CutPrefix(kind[2:], "="); ok {
-				p.valueVar, p.repeat = strings.TrimSuffix(v, "*"), strings.HasSuffix(v, "*")
-			}
-		} else {
-			p.posVar = strings.TrimSuffix(kind, "?")
-		}
-		ps = append(ps, p)
-	}
-	return ps
-}
-
-func (p param) help() string {
-	s := p.flag
-	if p.valueVar != "" {
-		s += " " + p.valueVar
-	}
-	s += " (" + p.name
-	if p.repeat {
+	s += " (" + p.Name
+	if p.Repeat {
 		s += "; may be repeated"
 	}
 	return s + ")"
@@ -61,10 +26,10 @@ func (p param) help() string {
 // reads them: flags in any order before the positionals, a value flag's
 // value in the next word.
 func (st *state) argsSlot(cmd *hmp.Command, args []split.Word) *slot {
-	ps := parseParams(cmd.Params)
-	var positionals []param
+	ps := cmd.ParamList()
+	var positionals []hmp.Param
 	for _, p := range ps {
-		if p.flag == "" {
+		if p.Flag == "" {
 			positionals = append(positionals, p)
 		}
 	}
@@ -79,8 +44,8 @@ func (st *state) argsSlot(cmd *hmp.Command, args []split.Word) *slot {
 				continue
 			}
 			if p, ok := flagParam(ps, w.Text); ok {
-				given[p.flag] = true
-				if p.valueVar != "" {
+				given[p.Flag] = true
+				if p.ValueVar != "" {
 					if i+1 == len(args) {
 						return st.flagValueSlot(cmd, p)
 					}
@@ -100,8 +65,8 @@ func (st *state) argsSlot(cmd *hmp.Command, args []split.Word) *slot {
 	flagsOnly := !st.cur.Quoted && strings.HasPrefix(st.cur.Text, "-")
 	if inFlags && (st.cur.Text == "" && !st.cur.Quoted || flagsOnly) {
 		for _, p := range ps {
-			if p.flag != "" && (!given[p.flag] || p.repeat) {
-				items = append(items, item{text: p.flag, help: p.help(), term: " "})
+			if p.Flag != "" && (!given[p.Flag] || p.Repeat) {
+				items = append(items, item{text: p.Flag, help: paramHelp(p), term: " "})
 			}
 		}
 		if flagsOnly {
@@ -129,43 +94,43 @@ func (st *state) argsSlot(cmd *hmp.Command, args []split.Word) *slot {
 	return pos
 }
 
-func flagParam(ps []param, w string) (param, bool) {
+func flagParam(ps []hmp.Param, w string) (hmp.Param, bool) {
 	for _, p := range ps {
-		if p.flag == w {
+		if p.Flag == w {
 			return p, true
 		}
 	}
-	return param{}, false
+	return hmp.Param{}, false
 }
 
 // flagValueSlot completes the word after a flag that takes a value.
-func (st *state) flagValueSlot(cmd *hmp.Command, p param) *slot {
-	if p.valueVar == "CHANNEL" {
+func (st *state) flagValueSlot(cmd *hmp.Command, p hmp.Param) *slot {
+	if p.ValueVar == "CHANNEL" {
 		s := st.channelSlot()
 		if s != nil && s.about == "" {
-			s.about = p.help() + ": " + commandHelp(cmd)
+			s.about = paramHelp(p) + ": " + commandHelp(cmd)
 		}
 		return s
 	}
-	return st.wordSlot(p.help(), nil)
+	return st.wordSlot(paramHelp(p), nil)
 }
 
 // positionalSlot completes a positional argument: a URI, a migration
 // capability or parameter, an enum of the command's QMP arguments, or the
 // alternatives its placeholder lists ("on|off").
-func (st *state) positionalSlot(cmd *hmp.Command, p param, before []string) *slot {
-	if p.posVar == "URI" {
+func (st *state) positionalSlot(cmd *hmp.Command, p hmp.Param, before []string) *slot {
+	if p.PosVar == "URI" {
 		return st.uriSlot(st.cur.Text)
 	}
 	s := st.schema()
 	var items []item
 	switch {
 	case s == nil:
-	case cmd.QMP == "migrate-set-capabilities" && p.name == "capability":
+	case cmd.QMP == "migrate-set-capabilities" && p.Name == "capability":
 		for _, v := range capabilities(s) {
 			items = append(items, item{text: v, help: v + " (capability): on|off", term: " "})
 		}
-	case cmd.QMP == "migrate-set-parameters" && p.name == "parameter":
+	case cmd.QMP == "migrate-set-parameters" && p.Name == "parameter":
 		args := s.Args("migrate-set-parameters")
 		for _, n := range s.MemberNames(args) {
 			m, _ := s.Member(args, n)
@@ -174,19 +139,19 @@ func (st *state) positionalSlot(cmd *hmp.Command, p param, before []string) *slo
 			}
 			items = append(items, item{text: n, help: parameterHelp(s, m), term: " "})
 		}
-	case cmd.QMP == "migrate-set-parameters" && p.name == "value" && len(before) > 0:
+	case cmd.QMP == "migrate-set-parameters" && p.Name == "value" && len(before) > 0:
 		m, ok := s.Member(s.Args("migrate-set-parameters"), before[0])
 		if !ok {
 			return nil
 		}
 		return &slot{prefix: st.cur.Text, items: valueItems(s, m.Type, " "), about: parameterHelp(s, m), quoted: st.cur.Quoted, start: true}
 	default:
-		if m, ok := s.Member(s.Args(cmd.QMP), p.name); ok {
+		if m, ok := s.Member(s.Args(cmd.QMP), p.Name); ok {
 			items = valueItems(s, m.Type, " ")
 		}
 	}
-	if len(items) == 0 && strings.Contains(p.posVar, "|") {
-		for _, v := range strings.Split(p.posVar, "|") {
+	if len(items) == 0 && strings.Contains(p.PosVar, "|") {
+		for _, v := range strings.Split(p.PosVar, "|") {
 			items = append(items, item{text: v, term: " "})
 		}
 	}

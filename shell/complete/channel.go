@@ -3,48 +3,24 @@ package complete
 import (
 	"strings"
 
+	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/qmp"
 	"github.com/hmpsh/hmpsh/split"
 	"github.com/hmpsh/hmpsh/transports"
 )
 
-// channelSchema finds the MigrationChannel type as the translator does:
-// in the target's schema, else in its reference, else in the newest
-// built-in one (QEMU 7.2 has none, and takes the channel syntax as URIs).
+// channelSchema finds the MigrationChannel type as the translator does
+// (hmp.Target.ChannelType); without a target, the newest built-in one's.
 func (st *state) channelSchema() (*qmp.Schema, *qmp.Entity) {
-	if t := st.target; t != nil {
-		for _, s := range []*qmp.Schema{t.Schema, t.Ref} {
-			if e := channelType(s); e != nil {
-				return s, e
-			}
-		}
+	t := st.target
+	if t == nil {
+		t = st.c.newestTarget()
 	}
-	if s := st.c.newest(); s != nil {
-		if e := channelType(s); e != nil {
-			return s, e
-		}
+	if t == nil {
+		return nil, nil
 	}
-	return nil, nil
+	return t.ChannelType()
 }
-
-func channelType(s *qmp.Schema) *qmp.Entity {
-	if s == nil {
-		return nil
-	}
-	for _, cmd := range []string{"migrate", "migrate-incoming"} {
-		if e := s.Path(s.Args(cmd), "channels", "[]"); e != nil {
-			return e
-		}
-	}
-	return nil
-}
-
-// The channel syntax's own rules, from hmp's translation of a CHANNEL.
-const (
-	impliedKey     = "transport"    // a first element without '='
-	channelTypeKey = "channel-type" // the one key outside addr
-	channelTypeDef = "main"         // channel-type when not given
-)
 
 // channelSlot completes the CHANNEL after -c: the transport, then the
 // keys of that transport and socket type not given yet, then their values
@@ -66,7 +42,7 @@ func (st *state) channelSlot() *slot {
 	for i, it := range items[:len(items)-1] {
 		k, val, found := strings.Cut(it.Text, "=")
 		if !found && i == 0 {
-			k, val = impliedKey, it.Text
+			k, val = hmp.ImpliedKey, it.Text
 		}
 		given[k] = val
 	}
@@ -128,8 +104,8 @@ func (st *state) channelSlot() *slot {
 // channelKeys are the keys of a CHANNEL: the MigrationAddress members for
 // what is given so far, and channel-type.
 func channelKeys(s *qmp.Schema, chType, addr *qmp.Entity, given map[string]string) []key {
-	keys := flatKeys(s, addr, given, impliedKey)
-	if m, ok := s.Member(chType, channelTypeKey); ok {
+	keys := flatKeys(s, addr, given, hmp.ImpliedKey)
+	if m, ok := s.Member(chType, hmp.ChannelTypeKey); ok {
 		keys = append(keys, key{m: m})
 	}
 	return keys
@@ -160,8 +136,8 @@ func enumOf(s *qmp.Schema, e *qmp.Entity, name string) []string {
 // is optional with its default, whatever the schema says.
 func keyHelp(s *qmp.Schema, k key, given map[string]string) string {
 	extra := requiredness(k.m)
-	if k.m.Name == channelTypeKey {
-		extra = "optional, default " + channelTypeDef
+	if k.m.Name == hmp.ChannelTypeKey {
+		extra = "optional, default " + hmp.DefaultChannelType
 	} else if def, ok := defaultOf(k, given); ok {
 		extra = "optional, default " + def
 	}
@@ -174,7 +150,7 @@ func keyHelp(s *qmp.Schema, k key, given map[string]string) string {
 // defaultOf asks transports.FillDefaults what it adds for the key's
 // transport when the key is not given.
 func defaultOf(k key, given map[string]string) (string, bool) {
-	ts := []string{given[impliedKey]}
+	ts := []string{given[hmp.ImpliedKey]}
 	if ts[0] == "" {
 		ts = nil
 		for _, w := range k.where {
@@ -183,7 +159,7 @@ func defaultOf(k key, given map[string]string) (string, bool) {
 		}
 	}
 	for _, t := range ts {
-		for _, kv := range transports.FillDefaults([]split.KV{{Key: impliedKey, Value: t}}) {
+		for _, kv := range transports.FillDefaults([]split.KV{{Key: hmp.ImpliedKey, Value: t}}) {
 			if kv.Key == k.m.Name {
 				return kv.Value, true
 			}

@@ -82,13 +82,21 @@ func (c *Completer) getTable() *hmp.Table {
 	return c.table
 }
 
-// newest is the newest built-in schema, or nil.
-func (c *Completer) newest() *qmp.Schema {
+// newestTarget is the newest built-in target, or nil.
+func (c *Completer) newestTarget() *hmp.Target {
 	c.load()
 	if c.known == nil || len(c.known.List) == 0 {
 		return nil
 	}
-	return c.known.Ref()
+	return c.known.Newest()
+}
+
+// newest is the newest built-in schema, or nil.
+func (c *Completer) newest() *qmp.Schema {
+	if t := c.newestTarget(); t != nil {
+		return t.Schema
+	}
+	return nil
 }
 
 // Do is readline's AutoCompleter: the suffixes to insert after the cursor
