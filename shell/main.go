@@ -240,8 +240,8 @@ func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, st
 	}
 	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, tr, ref)
 	defer sess.Close()
-	for i, spec := range o.QMP {
-		name, addr, err := monitorSpec(spec, i, len(o.QMP))
+	for _, spec := range o.QMP {
+		name, addr, err := monitorSpec(spec, len(o.QMP))
 		if err != nil {
 			fmt.Fprintf(stderr, "hmpsh: --qmp %s: %v\n", spec, err)
 			return ExitMonitor
@@ -280,7 +280,7 @@ help lists the commands; Tab completes; Ctrl-D leaves, and both QEMUs go with hm
 }
 
 // monitorSpec reads --qmp NAME=ADDR or --qmp ADDR ("qemu" when alone).
-func monitorSpec(spec string, i, n int) (name, addr string, err error) {
+func monitorSpec(spec string, n int) (name, addr string, err error) {
 	if k, v, ok := strings.Cut(spec, "="); ok && validName(k) {
 		name, addr = k, v
 	} else {
@@ -312,7 +312,7 @@ type liveRunner struct {
 	sess *Session
 }
 
-func (l liveRunner) run(line, where string) error { return l.sess.Run(l.ctx, line) }
+func (l liveRunner) run(line string) error { return l.sess.Run(l.ctx, line) }
 
 // helpCommand prints the table's help for a command, or the index.
 func helpCommand(t *hmp.Table, args []string, stdout, stderr io.Writer) int {
@@ -338,9 +338,9 @@ func helpCommand(t *hmp.Table, args []string, stdout, stderr io.Writer) int {
 	return ExitOK
 }
 
-// lineRunner runs one line; where names it for error messages.
+// lineRunner runs one line; runSources says where it was.
 type lineRunner interface {
-	run(line, where string) error
+	run(line string) error
 }
 
 // exitCode maps a line's error to the exit status: 2 when a monitor could
@@ -360,7 +360,7 @@ func runSources(srcs []source, stdin io.Reader, r lineRunner, errf func(format s
 	for _, s := range srcs {
 		if s.file == "" {
 			nc++
-			if err := r.run(s.line, fmt.Sprintf("-c:%d", nc)); err != nil {
+			if err := r.run(s.line); err != nil {
 				errf("-c:%d: %v\n", nc, err)
 				return exitCode(err)
 			}
@@ -395,7 +395,7 @@ func runFile(name string, stdin io.Reader, r lineRunner, errf func(format string
 			continue
 		}
 		where := fmt.Sprintf("%s:%d", label, n)
-		if err := r.run(line, where); err != nil {
+		if err := r.run(line); err != nil {
 			errf("%s: %v\n", where, err)
 			return exitCode(err)
 		}
@@ -414,7 +414,7 @@ type dryRun struct {
 	out    io.Writer
 }
 
-func (d *dryRun) run(line, where string) error {
+func (d *dryRun) run(line string) error {
 	// A script written for several monitors dry-runs too: the @NAME
 	// prefix only picks where a line would go.
 	if _, rest, ok := SplitPrefix(line); ok {

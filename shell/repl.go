@@ -45,13 +45,10 @@ var errExit = errors.New("exit")
 
 // REPL is the interactive shell on a terminal.
 type REPL struct {
-	sess    *Session
-	rl      *readline.Instance
-	out     io.Writer // through readline: keeps the line being typed intact
-	errOut  io.Writer
-	cmds    []ShellCommand
-	banner  string
-	histDir string
+	sess   *Session
+	out    io.Writer // the terminal: commands run while no line is read
+	errOut io.Writer
+	cmds   []ShellCommand
 }
 
 // historyPath is $XDG_STATE_HOME/hmpsh/history (~/.local/state/...).
@@ -129,7 +126,7 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 	// half-typed line under them. (Sending command output through readline
 	// too misplaced it: readline notices late that a read has ended and
 	// redraws the prompt amid the output.)
-	r := &REPL{sess: sess, rl: rl, out: stdout, errOut: stderr, cmds: cmds}
+	r := &REPL{sess: sess, out: stdout, errOut: stderr, cmds: cmds}
 	sess.SetOutput(stdout, rl.Stderr())
 	sess.SetEvents(rl.Stdout())
 	sess.cfg.Poll = 200 * time.Millisecond
@@ -266,7 +263,7 @@ func (r *REPL) monitors(args []string) error {
 		select {
 		case <-m.client.Done():
 			state = "lost"
-			if m.closed {
+			if m.closed.Load() {
 				state = "disconnected"
 			}
 		default:

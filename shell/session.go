@@ -42,15 +42,14 @@ func (e *MonitorError) Unwrap() error { return e.Err }
 type Monitor struct {
 	Name, Addr string
 	client     *qmp.Client
-	target     *hmp.Target
-	loaded     atomic.Pointer[hmp.Target] // target, once known: for the completer
+	target     atomic.Pointer[hmp.Target] // set once known; the completer reads it too
 	targetErr  error
 	targetOnce sync.Once
-	closed     bool // disconnected on purpose
+	closed     atomic.Bool // disconnected by hmpsh, not lost
 }
 
 // loadedTarget is the monitor's target if it is known already, else nil.
-func (m *Monitor) loadedTarget() *hmp.Target { return m.loaded.Load() }
+func (m *Monitor) loadedTarget() *hmp.Target { return m.target.Load() }
 
 // Version is the QEMU version from the greeting.
 func (m *Monitor) Version() qmp.Version { return m.client.Greeting().Version }
@@ -140,8 +139,8 @@ func (s *Session) watch(m *Monitor) {
 	if n := m.client.Dropped(); n > 0 {
 		s.errf("hmpsh: monitor %s: %d events dropped (read too slowly)\n", m.Name, n)
 	}
-	// A client closed by us (Close) is not news.
-	if err := m.client.Err(); err != nil && !strings.Contains(err.Error(), "by client") {
+	// A monitor hmpsh closed itself (.disconnect, the end) is not news.
+	if err := m.client.Err(); err != nil && !m.closed.Load() {
 		s.errf("hmpsh: monitor %s lost: %v\n", m.Name, err)
 	}
 }
@@ -235,6 +234,7 @@ func (s *Session) setStatus(text string) {
 // Close disconnects every monitor and waits for their event printers.
 func (s *Session) Close() {
 	for _, m := range s.mons {
+		m.closed.Store(true)
 		m.client.Close()
 	}
 	s.wg.Wait()
@@ -247,7 +247,7 @@ func (s *Session) Disconnect(name string) error {
 	if m == nil {
 		return fmt.Errorf("no monitor %q; monitors: %s", name, strings.Join(s.names(), ", "))
 	}
-	m.closed = true
+	m.closed.Store(true)
 	return m.client.Close()
 }
 
@@ -346,10 +346,9 @@ func (s *Session) Target(ctx context.Context, m *Monitor) (*hmp.Target, error) {
 			m.targetErr = s.monitorErr(m, fmt.Errorf("reading the QMP schema: %w", err))
 			return
 		}
-		m.target = hmp.NewTarget(sc, s.ref)
-		m.loaded.Store(m.target)
+		m.target.Store(hmp.NewTarget(sc, s.ref))
 	})
-	return m.target, m.targetErr
+	return m.target.Load(), m.targetErr
 }
 
 // monitorErr marks errors caused by a lost connection.
@@ -373,11 +372,9 @@ func (s *Session) call(ctx context.Context, m *Monitor, req qmp.Request) (json.R
 	}
 	ret, err := m.client.Execute(cctx, req.Execute, args)
 	if s.cfg.Trace {
-		var qe *qmp.Error
-		switch {
-		case errors.As(err, &qe):
-			data, _ := json.Marshal(map[string]*qmp.Error{"error": qe})
-			s.errf("%s<- %s\n", s.tracePrefix(m), data)
+		switch qe := qmpError(err); {
+		case qe != nil:
+			s.errf("%s<- %s\n", s.tracePrefix(m), qe)
 		case err == nil:
 			s.errf("%s<- {\"return\":%s}\n", s.tracePrefix(m), compact(ret))
 		}
@@ -418,15 +415,13 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 		if err != nil {
 			return err
 		}
-		if s.cfg.JSON {
-			s.printReply(ret)
-			var out string
-			_ = json.Unmarshal(ret, &out)
-			return qmp.HMPFailure(out)
-		}
 		var out string
 		if err := json.Unmarshal(ret, &out); err != nil {
 			return fmt.Errorf("human-monitor-command: reply is not text: %s", ret)
+		}
+		if s.cfg.JSON {
+			s.printReply(ret)
+			return qmp.HMPFailure(out)
 		}
 		out = strings.ReplaceAll(out, "\r\n", "\n")
 		if err := qmp.HMPFailure(out); err != nil {
@@ -438,12 +433,8 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 	for _, req := range tn.Requests {
 		ret, err := s.call(ctx, m, req)
 		if err != nil {
-			if s.cfg.JSON {
-				var qe *qmp.Error
-				if errors.As(err, &qe) {
-					data, _ := json.Marshal(map[string]*qmp.Error{"error": qe})
-					s.outf("%s\n", data)
-				}
+			if qe := qmpError(err); s.cfg.JSON && qe != nil {
+				s.outf("%s\n", qe)
 			}
 			return err
 		}
@@ -484,14 +475,20 @@ func (s *Session) printReturn(tn *hmp.Translation, ret json.RawMessage) error {
 	return nil
 }
 
-// Wait lets the events printed so far reach the output: called before a
-// script exits so that the last events are not lost.
-func (s *Session) Wait(d time.Duration) { time.Sleep(d) }
-
 // versionString is "10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)".
 func versionString(v qmp.Version) string {
 	if v.Package == "" {
 		return v.String()
 	}
 	return fmt.Sprintf("%s (%s)", v.String(), strings.TrimSpace(v.Package))
+}
+
+// qmpError is err's QMP error reply as the JSON QEMU sent, or nil.
+func qmpError(err error) []byte {
+	var qe *qmp.Error
+	if !errors.As(err, &qe) {
+		return nil
+	}
+	data, _ := json.Marshal(map[string]*qmp.Error{"error": qe})
+	return data
 }
