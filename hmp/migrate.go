@@ -168,13 +168,13 @@ func translateMigrate(c *Call) ([]qmp.Request, error) {
 	}
 	s := c.Target.Schema
 	margs := s.Args("migrate")
-	for _, f := range []struct{ flag, member string }{{"blk", "blk"}, {"inc", "inc"}} {
-		if !c.Flag(f.flag) {
+	// The params blk and inc are named after the QMP members they set.
+	for _, f := range []struct{ member, opt string }{{"blk", "-b"}, {"inc", "-i"}} {
+		if !c.Flag(f.member) {
 			continue
 		}
 		if _, ok := s.Member(margs, f.member); !ok {
-			opt := map[string]string{"blk": "-b", "inc": "-i"}[f.flag]
-			return nil, c.Errorf("%s (block migration) was removed in QEMU 9.1 and QEMU %s does not have it; copy disks with blockdev-mirror (or drive-mirror) to the destination's NBD server instead", opt, c.Target.Version())
+			return nil, c.Errorf("%s (block migration) was removed in QEMU 9.1 and QEMU %s does not have it; copy disks with blockdev-mirror (or drive-mirror) to the destination's NBD server instead", f.opt, c.Target.Version())
 		}
 		args = append(args, qmp.Field{Name: f.member, Value: true})
 	}
