@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 )
 
 // Channel is one MigrationChannel: a channel type and an address.
@@ -83,12 +82,9 @@ func ChannelFromJSON(data []byte) (Channel, error) {
 	return Channel{Type: raw.Type, Addr: a}, nil
 }
 
-// AddressFromJSON reads a MigrationAddress object.
+// AddressFromJSON reads a MigrationAddress object, in one pass that keeps
+// the order of its keys, so errors follow what the user wrote.
 func AddressFromJSON(data []byte) (Address, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return Address{}, fmt.Errorf("address: %w", err)
-	}
 	var a Address
 	str := map[string]*string{
 		"transport": &a.Transport, "type": &a.Type, "host": &a.Host, "port": &a.Port,
@@ -99,10 +95,22 @@ func AddressFromJSON(data []byte) (Address, error) {
 		"mptcp": &a.MPTCP, "abstract": &a.Abstract, "tight": &a.Tight,
 	}
 	unsigned := map[string]**uint64{"to": &a.To, "offset": &a.Offset}
-	for _, k := range sortedKeys(data, fields) {
-		raw := fields[k]
-		a.Given = append(a.Given, k)
-		var err error
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return Address{}, fmt.Errorf("address: want a JSON object: %s", data)
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return Address{}, fmt.Errorf("address: %w", err)
+		}
+		k, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return Address{}, fmt.Errorf("address key %q: %w", k, err)
+		}
+		// A key given twice: the last value counts, as in json.Unmarshal.
+		known := true
 		switch {
 		case str[k] != nil:
 			err = json.Unmarshal(raw, str[k])
@@ -113,41 +121,20 @@ func AddressFromJSON(data []byte) (Address, error) {
 		case k == "args":
 			err = json.Unmarshal(raw, &a.Args)
 		default:
-			a.Other = append(a.Other, k)
+			known = false
 		}
 		if err != nil {
 			return Address{}, fmt.Errorf("address key %q: %w", k, err)
 		}
+		if !a.Has(k) {
+			a.Given = append(a.Given, k)
+			if !known {
+				a.Other = append(a.Other, k)
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return Address{}, fmt.Errorf("address: %w", err)
 	}
 	return a, nil
-}
-
-// sortedKeys returns the keys of an object in the order they appear in its
-// text, so error messages follow what the user wrote.
-func sortedKeys(data []byte, fields map[string]json.RawMessage) []string {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	var keys []string
-	if t, err := dec.Token(); err == nil && t == json.Delim('{') {
-		for dec.More() {
-			t, err := dec.Token()
-			if err != nil {
-				break
-			}
-			if k, ok := t.(string); ok {
-				keys = append(keys, k)
-			}
-			var skip json.RawMessage
-			if dec.Decode(&skip) != nil {
-				break
-			}
-		}
-	}
-	if len(keys) != len(fields) {
-		keys = keys[:0]
-		for k := range fields {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-	}
-	return keys
 }
