@@ -24,13 +24,11 @@
 package sandbox
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,6 +38,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/hmpsh/hmpsh/internal/qemubin"
 )
 
 // Options shape the sandbox's QEMUs.
@@ -240,30 +240,10 @@ func (s *Sandbox) startQEMU(name, sock string, args []string, stderr io.Writer, 
 func (p *proc) waitReady(ctx context.Context) error {
 	var lastErr error
 	for {
-		var d net.Dialer
-		conn, err := d.DialContext(ctx, "unix", p.sock)
-		if err == nil {
-			deadline := time.Now().Add(10 * time.Second)
-			if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-				deadline = dl
-			}
-			conn.SetReadDeadline(deadline)
-			var line []byte
-			br := bufio.NewReader(conn)
-			// QEMU may send an event (RESUME at start-up) before its greeting.
-			for {
-				line, err = br.ReadBytes('\n')
-				if err != nil || !bytes.Contains(line, []byte(`"event"`)) || bytes.Contains(line, []byte(`"QMP"`)) {
-					break
-				}
-			}
-			conn.Close()
-			if err == nil {
-				if !bytes.HasPrefix(bytes.TrimSpace(line), []byte(`{"QMP":`)) {
-					return fmt.Errorf("unexpected greeting %q", line)
-				}
-				return nil
-			}
+		err := qemubin.ProbeQMP(ctx, p.sock, 10*time.Second)
+		var notQMP *qemubin.NotQMPError
+		if err == nil || errors.As(err, &notQMP) {
+			return err
 		}
 		lastErr = err
 		select {

@@ -5,9 +5,11 @@
 package qemubin
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -176,4 +178,41 @@ func ParseVersion(out string) (Version, error) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimLeft(s, "\r\n"), "\n")
 	return strings.TrimSpace(line)
+}
+
+// NotQMPError is a socket that answered with something other than a QMP
+// greeting: retrying will not help.
+type NotQMPError struct{ Line []byte }
+
+func (e *NotQMPError) Error() string { return fmt.Sprintf("unexpected greeting %q", e.Line) }
+
+// ProbeQMP connects once to a QMP unix socket and reads its greeting,
+// waiting at most timeout (or until ctx ends). It skips events: QEMU may
+// send one (a RESUME at start-up) before its greeting. A socket that is
+// not up yet gives an ordinary error, worth retrying; one that is not QMP
+// gives a *NotQMPError.
+func ProbeQMP(ctx context.Context, sock string, timeout time.Duration) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", sock)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	conn.SetReadDeadline(deadline)
+	br := bufio.NewReader(conn)
+	for {
+		line, err := br.ReadBytes('\n')
+		switch {
+		case err != nil:
+			return err
+		case bytes.HasPrefix(bytes.TrimSpace(line), []byte(`{"QMP":`)):
+			return nil
+		case !bytes.Contains(line, []byte(`"event"`)):
+			return &NotQMPError{Line: line}
+		}
+	}
 }

@@ -2,11 +2,14 @@ package qemubin
 
 import (
 	"context"
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCacheDir(t *testing.T) {
@@ -110,5 +113,40 @@ func TestParseVersion(t *testing.T) {
 	b, _ := ParseVersion("QEMU emulator version 10.0.2")
 	if !a.Less(b.Version) || b.Less(a.Version) || a.Less(a.Version) {
 		t.Error("Less: 7.2.22 < 10.0.2 expected")
+	}
+}
+
+// ProbeQMP against real QEMU is exercised by every qemutest and sandbox
+// start; these are the answers QEMU does not give on demand.
+func TestProbeQMP(t *testing.T) {
+	for _, tc := range []struct {
+		say    string
+		notQMP bool
+	}{
+		{`{"QMP": {"version": {}}}` + "\n", false},
+		{`{"timestamp": {}, "event": "RESUME"}` + "\r\n" + `{"QMP": {"version": {}}}` + "\n", false},
+		{"SSH-2.0-OpenSSH_9.2\r\n", true},
+	} {
+		sock := filepath.Join(t.TempDir(), "q.sock")
+		l, err := net.Listen("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			c, err := l.Accept()
+			if err == nil {
+				c.Write([]byte(tc.say))
+				c.Close()
+			}
+		}()
+		err = ProbeQMP(context.Background(), sock, 5*time.Second)
+		var nq *NotQMPError
+		if got := errors.As(err, &nq); got != tc.notQMP || (!tc.notQMP && err != nil) {
+			t.Errorf("%q: %v", tc.say, err)
+		}
+		l.Close()
+	}
+	if err := ProbeQMP(context.Background(), filepath.Join(t.TempDir(), "none.sock"), time.Second); err == nil {
+		t.Error("no socket: no error")
 	}
 }

@@ -9,11 +9,9 @@
 package qemutest
 
 import (
-	"bufio"
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -297,21 +295,14 @@ func (in *Instance) waitReady(ctx context.Context) error {
 			return fmt.Errorf("%w (last: %v)", ctx.Err(), lastErr)
 		case <-tick.C:
 		}
-		var d net.Dialer
-		conn, err := d.DialContext(ctx, "unix", in.QMPPath)
+		err := qemubin.ProbeQMP(ctx, in.QMPPath, 5*time.Second)
+		var notQMP *qemubin.NotQMPError
+		if errors.As(err, &notQMP) {
+			return err
+		}
 		if err != nil {
 			lastErr = err
 			continue
-		}
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		line, err := readGreetingLine(bufio.NewReader(conn))
-		conn.Close()
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		if !bytes.Contains(line, []byte(`"QMP"`)) {
-			return fmt.Errorf("unexpected greeting %q", line)
 		}
 		return nil
 	}
@@ -325,16 +316,5 @@ func Each(t *testing.T, f func(t *testing.T, gen string)) {
 			t.Parallel()
 			f(t, gen)
 		})
-	}
-}
-
-// readGreetingLine returns the first line that is not an event: QEMU may
-// send an event (RESUME at start-up) before its greeting.
-func readGreetingLine(r *bufio.Reader) ([]byte, error) {
-	for {
-		line, err := r.ReadBytes('\n')
-		if err != nil || !bytes.Contains(line, []byte(`"event"`)) || bytes.Contains(line, []byte(`"QMP"`)) {
-			return line, err
-		}
 	}
 }
