@@ -186,7 +186,7 @@ func scalarText(v any, key string) string {
 // query-migrate and query-migrate-parameters.
 var (
 	msKeys    = map[string]bool{"total-time": true, "downtime": true, "expected-downtime": true, "setup-time": true, "downtime-limit": true, "x-checkpoint-delay": true, "announce-initial": true, "announce-max": true, "announce-step": true, "dirty-limit-throttle-time-per-round": true, "dirty-limit-ring-full-time": true}
-	byteKeys  = map[string]bool{"transferred": true, "remaining": true, "total": true, "normal-bytes": true, "precopy-bytes": true, "downtime-bytes": true, "postcopy-bytes": true, "multifd-bytes": true, "cache-size": true, "bytes": true, "xbzrle-cache-size": true, "max-bandwidth": true, "max-postcopy-bandwidth": true, "avail-switchover-bandwidth": true}
+	byteKeys  = map[string]bool{"transferred": true, "remaining": true, "total": true, "normal-bytes": true, "precopy-bytes": true, "downtime-bytes": true, "postcopy-bytes": true, "multifd-bytes": true, "cache-size": true, "bytes": true, "xbzrle-cache-size": true}
 	mbpsKeys  = map[string]bool{"mbps": true}
 	rateBytes = map[string]bool{"max-bandwidth": true, "max-postcopy-bandwidth": true, "avail-switchover-bandwidth": true}
 )
