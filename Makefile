@@ -43,8 +43,11 @@ fuzz:
 	$(GO) test ./shell/complete -run '^$$' -fuzz '^FuzzCandidates$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shell/redact -run '^$$' -fuzz '^FuzzLine$$' -fuzztime $(FUZZTIME)
 
+# The translation benchmarks, then hmpsh --dry-run as a whole process
+# against its floor (internal/bench): 15 runs of each, medians and ratio.
 bench:
 	$(GO) test ./hmp -run '^$$' -bench . -benchmem
+	$(GO) test ./internal/bench -run '^$$' -bench . -benchtime 15x
 
 # Re-capture the schemas built into hmpsh from the real QEMUs.
 schemas: deps

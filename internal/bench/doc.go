@@ -1,0 +1,5 @@
+// Package bench holds benchmark helpers and floors: whole-process
+// benchmarks of hmpsh (run by make bench, see dryrun_test.go) and the
+// plain programs they are measured against (dryfloor), with measure,
+// which starts a program and reports its wall time and peak RSS.
+package bench
