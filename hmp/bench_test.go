@@ -15,10 +15,10 @@ func benchTranslate(b *testing.B, version, line string) {
 			b.Fatal(err)
 		}
 	}
-	tr := NewTranslator()
+	sx := testSyntax(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		tn, err := tr.Translate(line, target)
+		tn, err := sx.Translate(line, target)
 		if err != nil {
 			b.Fatal(err)
 		}

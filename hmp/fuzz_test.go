@@ -36,10 +36,10 @@ func FuzzTranslate(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tr := NewTranslator()
+	sx := testSyntax(f)
 	f.Fuzz(func(t *testing.T, line string) {
 		for _, target := range targets.List {
-			tn, err := tr.Translate(line, target)
+			tn, err := sx.Translate(line, target)
 			if err != nil {
 				if err.Error() == "" {
 					t.Errorf("%q: empty error", line)
@@ -77,7 +77,7 @@ func FuzzChannel(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
 		for _, target := range targets.List {
-			_, obj, err := target.channel(spec)
+			_, obj, err := target.Channels().Parse(spec)
 			if err != nil {
 				continue
 			}

@@ -27,7 +27,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := NewTranslator()
+	sx := testSyntax(t)
 	files, err := filepath.Glob("../testdata/golden/*.golden")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden files: %v", err)
@@ -39,7 +39,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := string(data)
-			got := renderGolden(t, want, tr, targets)
+			got := renderGolden(t, want, sx, targets)
 			if got == want {
 				return
 			}
@@ -56,7 +56,7 @@ func TestGolden(t *testing.T) {
 
 // renderGolden keeps the inputs and comments of a golden file and writes
 // the current translations under each input.
-func renderGolden(t *testing.T, text string, tr *Translator, targets *Targets) string {
+func renderGolden(t *testing.T, text string, sx *Syntax, targets *Targets) string {
 	var b strings.Builder
 	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 		if strings.HasPrefix(line, "\t") {
@@ -67,14 +67,14 @@ func renderGolden(t *testing.T, text string, tr *Translator, targets *Targets) s
 			continue
 		}
 		for _, target := range targets.List {
-			fmt.Fprintf(&b, "\t%s: %s\n", target.Version(), translateForGolden(tr, line, target))
+			fmt.Fprintf(&b, "\t%s: %s\n", target.Version(), translateForGolden(sx, line, target))
 		}
 	}
 	return b.String()
 }
 
-func translateForGolden(tr *Translator, line string, target *Target) string {
-	tn, err := tr.Translate(line, target)
+func translateForGolden(sx *Syntax, line string, target *Target) string {
+	tn, err := sx.Translate(line, target)
 	if err != nil {
 		return "error: " + err.Error()
 	}

@@ -1,7 +1,6 @@
 package hmp
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -33,9 +32,13 @@ func readDestination(c *Call, channels []string, uri string, hasURI bool, role t
 	if hasURI {
 		specs, flag = []string{uri}, ""
 	}
+	cs := c.Target.Channels()
+	if cs == nil {
+		return nil, c.Errorf("no schema knows MigrationChannel")
+	}
 	d := &destination{}
 	for _, spec := range specs {
-		ch, obj, err := c.Target.channel(spec)
+		ch, obj, err := cs.Parse(spec)
 		if err != nil {
 			return nil, c.Errorf("%s%s: %w", flag, split.Quote(spec), err)
 		}
@@ -49,75 +52,6 @@ func readDestination(c *Call, channels []string, uri string, hasURI bool, role t
 		return nil, c.Errorf("%w", err)
 	}
 	return d, nil
-}
-
-// channel reads one CHANNEL or legacy URI into a typed MigrationChannel,
-// through the schema: the CHANNEL's keys are the MigrationAddress members,
-// flattened as QAPI flattens unions, plus channel-type.
-func (t *Target) channel(spec string) (transports.Channel, qmp.Object, error) {
-	var kvs []split.KV
-	var err error
-	if transports.LooksLikeURI(spec) {
-		kvs, err = transports.ParseURI(spec)
-	} else {
-		kvs, err = split.KeyVals(spec, ImpliedKey)
-	}
-	if err != nil {
-		return transports.Channel{}, nil, err
-	}
-	kvs = transports.FillDefaults(kvs)
-
-	s, chType := t.ChannelType()
-	if chType == nil {
-		return transports.Channel{}, nil, fmt.Errorf("no schema knows MigrationChannel")
-	}
-	chTypeMember, _ := s.Member(chType, ChannelTypeKey)
-	addrMember, _ := s.Member(chType, "addr")
-	var ctValue *string
-	var pairs []qmp.Pair
-	for _, kv := range kvs {
-		if kv.Key == ChannelTypeKey {
-			if ctValue != nil {
-				return transports.Channel{}, nil, &qmp.ArgError{Key: kv.Key, Problem: "is given twice"}
-			}
-			v := kv.Value
-			ctValue = &v
-			continue
-		}
-		pairs = append(pairs, qmp.Pair{Key: kv.Key, Value: kv.Value})
-	}
-	ct := DefaultChannelType
-	if ctValue != nil {
-		ct = *ctValue
-		if e := s.Entity(chTypeMember.Type); !e.HasValue(ct) {
-			return transports.Channel{}, nil, &qmp.ArgError{Key: ChannelTypeKey, Value: ct, Problem: "unknown value", Valid: e.Values, Kind: "values", Suggest: qmp.Suggest(ct, e.Values)}
-		}
-	}
-	opt := &qmp.ConvertOptions{ListFromString: func(path, v string) ([]string, error) {
-		if path == "args" {
-			return transports.SplitArgs(v)
-		}
-		return nil, &qmp.ArgError{Key: path, Problem: fmt.Sprintf("is a list: write %s.0=..., %s.1=...", path, path)}
-	}}
-	addr, err := s.Convert(s.Entity(addrMember.Type), pairs, opt, "")
-	if err != nil {
-		var ae *qmp.ArgError
-		if errors.As(err, &ae) && ae.Kind == "keys" {
-			// channel-type is a key of the CHANNEL too.
-			ae.Valid = append(append([]string(nil), ae.Valid...), ChannelTypeKey)
-		}
-		return transports.Channel{}, nil, err
-	}
-	obj := qmp.Object{{Name: ChannelTypeKey, Value: ct}, {Name: "addr", Value: addr}}
-	data, err := json.Marshal(obj)
-	if err != nil {
-		return transports.Channel{}, nil, err
-	}
-	ch, err := transports.ChannelFromJSON(data)
-	if err != nil {
-		return transports.Channel{}, nil, err
-	}
-	return ch, obj, nil
 }
 
 // uri renders the destination as the one legacy URI command takes; why
@@ -217,8 +151,7 @@ func translateRecover(c *Call) ([]qmp.Request, error) {
 func translateSetCapability(c *Call) ([]qmp.Request, error) {
 	name, _ := c.Arg("capability")
 	state, _ := c.Arg("state")
-	s := c.Target.Schema
-	enum := s.Path(s.Args("migrate-set-capabilities"), "capabilities", "[]", "capability")
+	enum := c.Target.capabilityEnum()
 	if enum == nil {
 		return nil, c.Errorf("QEMU %s has no migrate-set-capabilities", c.Target.Version())
 	}
@@ -254,10 +187,8 @@ func translateSetParameter(c *Call) ([]qmp.Request, error) {
 			ae.Problem = fmt.Sprintf("unknown parameter %q", name)
 			ae.Kind = "parameters"
 		}
-		if m, ok := s.Member(s.Args("migrate-set-parameters"), name); ok {
-			if e := s.Entity(m.Type); e != nil && (e.MetaType == "array" || e.MetaType == "object") {
-				return nil, c.Errorf("%s is structured and cannot be set from HMP; use the QMP form: migrate-set-parameters %s.0.KEY=VALUE ...", name, name)
-			}
+		if m, ok := c.Target.Parameter(name); ok && Structured(s, m.Type) {
+			return nil, c.Errorf("%s is structured and cannot be set from HMP; use the QMP form: migrate-set-parameters %s.0.KEY=VALUE ...", name, name)
 		}
 		return nil, c.Errorf("%w", err)
 	}

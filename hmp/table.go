@@ -6,25 +6,16 @@ import (
 	"github.com/hmpsh/hmpsh/qmp"
 )
 
-// channelHelp is shared by the commands that take -c CHANNEL.
-const channelHelp = `CHANNEL is a comma-separated key=value list; its first element may leave
-out "transport=". Keys are the QMP member names:
-
-  socket,type=inet,host=H,port=P    [numeric= to= ipv4= ipv6= keep-alive= mptcp=]
-  socket,type=unix,path=P           [abstract= tight=]
-  socket,type=vsock,cid=C,port=P
-  socket,type=fd,str=NAME
-  exec,args=COMMAND                 split like a shell (nothing runs it);
-                                    or args.0=...,args.1=...
-  rdma,host=H,port=P                [the inet options]
-  file,filename=F                   [offset=N, default 0; K, M, G, T suffixes]
-
-plus channel-type=main|cpr on any channel (default main). Booleans are
-on/off. Write a literal comma as ",,". Put a CHANNEL with spaces in double
-quotes. A legacy URI is accepted wherever a CHANNEL is: -c tcp:H:P.
-
-QEMU 9.0 and later get the channel as QMP "channels"; older QEMUs get the
-equivalent URI, and a key that no URI can say is an error.`
+// destParams are the two ways of giving a migration's destination, of
+// which exactly one is given: -c CHANNEL (repeat: several may be) or URI.
+func destParams(repeat bool) []Param {
+	return []Param{
+		{Name: "channel", Flag: "-c", Type: Channel, Group: "dest", Repeat: repeat,
+			Help: "the destination as key=value pairs (help migrate lists the keys), or a legacy URI"},
+		{Name: "uri", Type: URI, Optional: true, Group: "dest",
+			Help: "the destination as a legacy URI: tcp:HOST:PORT, unix:PATH, exec:COMMAND, ..."},
+	}
+}
 
 // withFormat sets a command's reply formatter.
 func withFormat(c *Command, f func(json.RawMessage) (string, error)) *Command {
@@ -50,20 +41,22 @@ func simple(name, qmpName, short string, aliases ...string) *Command {
 func DefaultTable() *Table {
 	cmds := []*Command{
 		{
-			Name:     "migrate",
-			Params:   "detach:-d,resume:-r,blk:-b,inc:-i,channel:-c=CHANNEL*,uri:URI?",
-			Synopsis: "[-d] [-r] [-b] [-i] (-c CHANNEL [-c CHANNEL] | URI)",
-			Short:    "migrate the VM to a destination given as channels or a URI",
-			QMP:      "migrate",
+			Name: "migrate",
+			Params: append([]Param{
+				{Name: "detach", Flag: "-d", Help: "return at once instead of waiting for the migration to end"},
+				{Name: "resume", Flag: "-r", Help: "resume a paused postcopy migration"},
+				{Name: "blk", Flag: "-b", Help: "block migration, full (before QEMU 9.1)"},
+				{Name: "inc", Flag: "-i", Help: "block migration, incremental (before QEMU 9.1)"},
+			}, destParams(true)...),
+			Short: "migrate the VM to a destination given as channels or a URI",
+			QMP:   "migrate",
 			Long: `Start migrating to the destination. Without -d, wait until the migration
 ends and print how it went; -d returns at once (follow it with info
 migrate). -r resumes a paused postcopy migration. -b and -i (block
 migration, full or incremental) exist only before QEMU 9.1.
 
 A second -c adds a channel of another channel-type (a cpr channel for
-cpr-transfer needs a main one too).
-
-` + channelHelp,
+cpr-transfer needs a main one too).`,
 			Examples: []Example{
 				{Line: "migrate -c socket,type=inet,host=10.0.0.2,port=4444", Note: "new form"},
 				{Line: "migrate tcp:10.0.0.2:4444", Note: "legacy URI: the same QMP"},
@@ -75,16 +68,13 @@ cpr-transfer needs a main one too).
 			Wait:      func(c *Call) bool { return !c.Flag("detach") },
 		},
 		{
-			Name:     "migrate_incoming",
-			Params:   "channel:-c=CHANNEL,uri:URI?",
-			Synopsis: "(-c CHANNEL | URI)",
-			Short:    "listen for an incoming migration (QEMU started with -incoming defer)",
-			QMP:      "migrate-incoming",
+			Name:   "migrate_incoming",
+			Params: destParams(false),
+			Short:  "listen for an incoming migration (QEMU started with -incoming defer)",
+			QMP:    "migrate-incoming",
 			Long: `Start listening for the migration on a destination QEMU that was started
 with -incoming defer. A TCP port of 0 lets the kernel choose one; info
-migrate shows which.
-
-` + channelHelp,
+migrate shows which.`,
 			Examples: []Example{
 				{Line: "migrate_incoming -c socket,type=inet,host=0.0.0.0,port=4444", Note: "new form"},
 				{Line: "migrate_incoming tcp:0.0.0.0:4444", Note: "legacy URI: the same QMP"},
@@ -94,16 +84,13 @@ migrate shows which.
 			Translate: translateIncoming,
 		},
 		{
-			Name:     "migrate_recover",
-			Params:   "channel:-c=CHANNEL,uri:URI?",
-			Synopsis: "(-c CHANNEL | URI)",
-			Short:    "listen again for a paused postcopy migration to resume",
-			QMP:      "migrate-recover",
+			Name:   "migrate_recover",
+			Params: destParams(false),
+			Short:  "listen again for a paused postcopy migration to resume",
+			QMP:    "migrate-recover",
 			Long: `On the destination of a paused postcopy migration, listen on a new address
 for the source to resume (migrate -r). QMP's migrate-recover takes only a
-URI, so a CHANNEL is always sent as its URI.
-
-` + channelHelp,
+URI, so a CHANNEL is always sent as its URI.`,
 			Examples: []Example{
 				{Line: "migrate_recover -c socket,type=inet,host=0.0.0.0,port=4445", Note: "new form"},
 				{Line: "migrate_recover tcp:0.0.0.0:4445", Note: "legacy URI"},
@@ -115,17 +102,20 @@ URI, so a CHANNEL is always sent as its URI.
 		simple("migrate_start_postcopy", "migrate-start-postcopy", "switch a running migration to postcopy (capability postcopy-ram must be on)"),
 		{
 			Name:      "migrate_continue",
-			Params:    "state:STATE",
+			Params:    []Param{{Name: "state", Type: Enum, Var: "STATE", Member: "state", Help: "the state the migration paused at"}},
 			Short:     "continue a migration paused at a state (capability pause-before-switchover)",
 			QMP:       "migrate-continue",
 			Examples:  []Example{{Line: "migrate_continue pre-switchover"}},
 			Translate: translateContinue,
 		},
 		{
-			Name:   "migrate_set_capability",
-			Params: "capability:NAME,state:on|off",
-			Short:  "turn a migration capability on or off",
-			QMP:    "migrate-set-capabilities",
+			Name: "migrate_set_capability",
+			Params: []Param{
+				{Name: "capability", Type: Capability, Help: "a migration capability of the QEMU"},
+				{Name: "state", Type: Bool},
+			},
+			Short: "turn a migration capability on or off",
+			QMP:   "migrate-set-capabilities",
 			Long: `NAME is one of the connected QEMU's capabilities (info
 migrate_capabilities lists them); an unknown one is an error before
 anything is sent.`,
@@ -136,10 +126,13 @@ anything is sent.`,
 			Translate: translateSetCapability,
 		},
 		{
-			Name:   "migrate_set_parameter",
-			Params: "parameter:NAME,value:VALUE",
-			Short:  "set a migration parameter",
-			QMP:    "migrate-set-parameters",
+			Name: "migrate_set_parameter",
+			Params: []Param{
+				{Name: "parameter", Type: Parameter, Help: "a migration parameter of the QEMU"},
+				{Name: "value", Type: ParameterValue, Help: "read by the parameter's type"},
+			},
+			Short: "set a migration parameter",
+			QMP:   "migrate-set-parameters",
 			Long: `VALUE is read by the parameter's type in the QEMU's schema: integers and
 sizes take K, M, G, T suffixes (powers of 1024), booleans on/off, enums one
 of their values, strings as given. As in QEMU's HMP, max-bandwidth and

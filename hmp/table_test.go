@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/hmpsh/hmpsh/qmp"
 )
 
 // Every example in every help text must translate on the newest QEMU,
@@ -13,13 +15,13 @@ func TestExamplesTranslate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := NewTranslator()
-	for _, cmd := range tr.Table.Commands {
+	sx := testSyntax(t)
+	for _, cmd := range sx.Table.Commands {
 		if len(cmd.Examples) == 0 {
 			t.Errorf("%s: no example", cmd.Name)
 		}
 		for _, ex := range cmd.Examples {
-			tn, err := tr.Translate(ex.Line, targets.Newest())
+			tn, err := sx.Translate(ex.Line, targets.Newest())
 			if err != nil {
 				t.Errorf("%s: example %q: %v", cmd.Name, ex.Line, err)
 				continue
@@ -32,9 +34,13 @@ func TestExamplesTranslate(t *testing.T) {
 }
 
 func TestHelpText(t *testing.T) {
-	tr := NewTranslator()
+	sx := testSyntax(t)
 	var b bytes.Buffer
-	tr.Table.Get("migrate").WriteHelp(&b)
+	targets, err := KnownTargets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sx.Table.Get("migrate").WriteHelp(&b, targets.Newest())
 	help := b.String()
 	for _, want := range []string{
 		"migrate [-d] [-r] [-b] [-i] (-c CHANNEL [-c CHANNEL] | URI) -- ",
@@ -46,23 +52,31 @@ func TestHelpText(t *testing.T) {
 			t.Errorf("help migrate lacks %q:\n%s", want, help)
 		}
 	}
-	if got := tr.Table.Get("quit").Usage(); got != "quit" {
+	if got := sx.Table.Get("quit").Usage(); got != "quit" {
 		t.Errorf("quit usage = %q", got)
 	}
-	if got := tr.Table.Get("migrate_set_parameter").Usage(); got != "migrate_set_parameter NAME VALUE" {
+	if got := sx.Table.Get("migrate_set_parameter").Usage(); got != "migrate_set_parameter NAME VALUE" {
 		t.Errorf("migrate_set_parameter usage = %q", got)
 	}
-	if tr.Table.Get("q") != tr.Table.Get("quit") {
+	if sx.Table.Get("q") != sx.Table.Get("quit") {
 		t.Error("q is not an alias of quit")
 	}
 }
 
 func TestBadTables(t *testing.T) {
+	tr := func(*Call) ([]qmp.Request, error) { return nil, nil }
+	ex := []Example{{Line: "a"}}
 	for _, cmds := range [][]*Command{
-		{{Name: "a", Params: "x", Examples: []Example{{Line: "a"}}}},
-		{{Name: "a", Params: "x:-", Examples: []Example{{Line: "a"}}}},
-		{{Name: "a"}},
-		{{Name: "a", Examples: []Example{{Line: "a"}}}, {Name: "b", Aliases: []string{"a"}, Examples: []Example{{Line: "b"}}}},
+		{{Name: "a", Params: []Param{{Flag: "-x"}}, Examples: ex, Translate: tr}},
+		{{Name: "a", Params: []Param{{Name: "x", Flag: "-"}}, Examples: ex, Translate: tr}},
+		{{Name: "a", Params: []Param{{Name: "x", Type: Text}, {Name: "y", Flag: "-y"}}, Examples: ex, Translate: tr}},
+		{{Name: "a", Params: []Param{{Name: "x", Type: Text, Optional: true}, {Name: "y", Type: Text}}, Examples: ex, Translate: tr}},
+		{{Name: "a", Params: []Param{{Name: "x", Type: Text, Rest: true}, {Name: "y", Type: Text}}, Examples: ex, Translate: tr}},
+		{{Name: "a", Params: []Param{{Name: "x", Type: Enum}}, Examples: ex, Translate: tr}},
+		{{Name: "a", Params: []Param{{Name: "x", Type: Text}, {Name: "x", Flag: "-x"}}, Examples: ex, Translate: tr}},
+		{{Name: "a", Translate: tr}},
+		{{Name: "a", Examples: ex}},
+		{{Name: "a", Examples: ex, Translate: tr}, {Name: "b", Aliases: []string{"a"}, Examples: ex, Translate: tr}},
 	} {
 		if _, err := NewTable(cmds); err == nil {
 			t.Errorf("NewTable(%s...) accepted a bad table", cmds[0].Name)
@@ -77,7 +91,7 @@ func TestURIAndChannelAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := NewTranslator()
+	sx := testSyntax(t)
 	pairs := [][2]string{
 		{"migrate tcp:10.0.0.2:4444", "migrate -c socket,type=inet,host=10.0.0.2,port=4444"},
 		{"migrate tcp:[::1]:4444,ipv6=on", "migrate -c socket,type=inet,host=::1,port=4444,ipv6=on"},
@@ -91,8 +105,8 @@ func TestURIAndChannelAgree(t *testing.T) {
 	}
 	for _, target := range targets.List {
 		for _, p := range pairs {
-			a, errA := tr.Translate(p[0], target)
-			b, errB := tr.Translate(p[1], target)
+			a, errA := sx.Translate(p[0], target)
+			b, errB := sx.Translate(p[1], target)
 			if (errA == nil) != (errB == nil) {
 				t.Errorf("%s: %q and %q disagree: %v / %v", target.Version(), p[0], p[1], errA, errB)
 				continue
@@ -107,4 +121,15 @@ func TestURIAndChannelAgree(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testSyntax is the line model of the standard table, without hmpsh's own
+// commands (those are the shell's).
+func testSyntax(tb testing.TB) *Syntax {
+	tb.Helper()
+	sx, err := NewSyntax(DefaultTable(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sx
 }

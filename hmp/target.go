@@ -21,8 +21,12 @@ type Target struct {
 	Ref *qmp.Schema
 
 	hmpCommands map[string]bool
-	capsOnce    sync.Once
-	caps        transports.URICaps
+
+	capsOnce sync.Once
+	caps     transports.URICaps
+
+	chOnce sync.Once
+	ch     *ChannelSyntax
 }
 
 // NewTarget makes a target of a QEMU's schema, with ref (the newest known
@@ -56,25 +60,71 @@ func (t *Target) sendsChannels(command string) bool {
 	return hasCh && ch.Name != "" && (!hasURI || uri.Optional)
 }
 
-// The channel syntax's own words.
-const (
-	ImpliedKey         = "transport"    // the key of a first element without '='
-	ChannelTypeKey     = "channel-type" // the one CHANNEL key outside addr
-	DefaultChannelType = "main"         // channel-type when not given
-)
-
-// ChannelType is the MigrationChannel type that defines the channel
-// syntax for this target: its own when it has one, else the reference
-// schema's (QEMU 7.2 has none, and gets the channel back as a URI).
-func (t *Target) ChannelType() (*qmp.Schema, *qmp.Entity) {
-	for _, s := range []*qmp.Schema{t.Schema, t.Ref} {
-		for _, cmd := range []string{"migrate", "migrate-incoming"} {
-			if e := s.Path(s.Args(cmd), "channels", "[]"); e != nil {
-				return s, e
+// Channels is the channel syntax for this target, read once from the
+// MigrationChannel type: its own when it has one, else the reference
+// schema's (QEMU 7.2 has none, and gets the channel back as a URI). Nil
+// when neither schema has one.
+func (t *Target) Channels() *ChannelSyntax {
+	t.chOnce.Do(func() {
+		for _, s := range []*qmp.Schema{t.Schema, t.Ref} {
+			for _, cmd := range []string{"migrate", "migrate-incoming"} {
+				if e := s.Path(s.Args(cmd), "channels", "[]"); e != nil {
+					t.ch = newChannelSyntax(s, e)
+					return
+				}
 			}
 		}
+	})
+	return t.ch
+}
+
+// KindOf says how a line starting with a command hmpsh does not translate
+// goes to this QEMU: a QMP command its HMP does not have takes key=value
+// words; anything else is HMP, passed through.
+func (t *Target) KindOf(name string) Kind {
+	if t.Schema.Command(name) != nil && !t.IsHMPCommand(name) {
+		return QMPArgs
 	}
-	return nil, nil
+	return Passthrough
+}
+
+// Capabilities lists the migration capabilities the target has.
+func (t *Target) Capabilities() []string {
+	if e := t.capabilityEnum(); e != nil {
+		return e.Values
+	}
+	return nil
+}
+
+func (t *Target) capabilityEnum() *qmp.Entity {
+	s := t.Schema
+	return s.Path(s.Args("migrate-set-capabilities"), "capabilities", "[]", "capability")
+}
+
+// Parameter finds a migration parameter the target has.
+func (t *Target) Parameter(name string) (qmp.Member, bool) {
+	return t.Schema.Member(t.Schema.Args("migrate-set-parameters"), name)
+}
+
+// Parameters lists the migration parameters that take one value, the ones
+// HMP can set (a structured one needs the QMP form).
+func (t *Target) Parameters() []qmp.Member {
+	s := t.Schema
+	args := s.Args("migrate-set-parameters")
+	var out []qmp.Member
+	for _, n := range s.MemberNames(args) {
+		m, _ := s.Member(args, n)
+		if !Structured(s, m.Type) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Structured reports whether a type takes sub-keys (an object or a list).
+func Structured(s *qmp.Schema, typ string) bool {
+	e := s.Entity(typ)
+	return e != nil && (e.MetaType == "object" || e.MetaType == "array")
 }
 
 // uriCaps reads from the schema what the target's URI parser knows, once.
@@ -194,6 +244,15 @@ func KnownTargets() (*Targets, error) {
 		ts.List = append(ts.List, NewTarget(s, ref))
 	}
 	return ts, nil
+}
+
+// Versions lists the targets' "MAJOR.MINOR", oldest first.
+func (ts *Targets) Versions() []string {
+	out := make([]string, len(ts.List))
+	for i, t := range ts.List {
+		out[i] = t.Version()
+	}
+	return out
 }
 
 // Newest is the default target.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"strconv"
 	"unicode/utf8"
 )
@@ -28,6 +29,17 @@ func (o Object) Get(name string) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// All iterates over the members in order.
+func (o Object) All() iter.Seq2[string, any] {
+	return func(yield func(string, any) bool) {
+		for _, f := range o {
+			if !yield(f.Name, f.Value) {
+				return
+			}
+		}
+	}
 }
 
 // Set replaces member name, or appends it.
@@ -154,16 +166,26 @@ type Request struct {
 // MarshalJSON writes {"execute":NAME,"arguments":{...}}, leaving
 // "arguments" out when there are none.
 func (r Request) MarshalJSON() ([]byte, error) {
+	return r.AppendJSON(make([]byte, 0, 256))
+}
+
+// AppendJSON is MarshalJSON appending to b.
+func (r Request) AppendJSON(b []byte) ([]byte, error) {
 	if r.Raw != nil {
-		var b bytes.Buffer
-		if err := json.Compact(&b, r.Raw); err != nil {
+		buf := bytes.NewBuffer(b)
+		if err := json.Compact(buf, r.Raw); err != nil {
 			return nil, err
 		}
-		return b.Bytes(), nil
+		return buf.Bytes(), nil
 	}
-	o := Object{{"execute", r.Execute}}
+	b = append(b, `{"execute":`...)
+	b = appendString(b, r.Execute)
 	if len(r.Arguments) > 0 {
-		o = append(o, Field{"arguments", r.Arguments})
+		b = append(b, `,"arguments":`...)
+		var err error
+		if b, err = appendJSON(b, r.Arguments); err != nil {
+			return nil, err
+		}
 	}
-	return appendJSON(make([]byte, 0, 256), o)
+	return append(b, '}'), nil
 }

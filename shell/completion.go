@@ -11,33 +11,19 @@ import (
 
 // completionSource answers the completer from what the session already
 // knows; it never waits on a QEMU.
-type completionSource struct {
-	sess *Session
-	cmds []ShellCommand
-}
+type completionSource struct{ sess *Session }
 
-func (c completionSource) Table() *hmp.Table { return c.sess.tr.Table }
+func (c completionSource) Syntax() *hmp.Syntax { return c.sess.sx }
 
 func (c completionSource) Target(name string) *hmp.Target {
-	m := c.sess.Current()
-	if name != "" {
-		m = c.sess.Monitor(name)
-	}
+	m := c.sess.mons.lookup(name)
 	if m == nil {
 		return nil
 	}
 	return m.loadedTarget()
 }
 
-func (c completionSource) Monitors() []string { return c.sess.names() }
-
-func (c completionSource) ShellCommands() []complete.ShellCommand {
-	out := make([]complete.ShellCommand, len(c.cmds))
-	for i, sc := range c.cmds {
-		out[i] = complete.ShellCommand{Name: sc.Name, Args: sc.Args, Help: sc.Short}
-	}
-	return out
-}
+func (c completionSource) Monitors() []string { return c.sess.mons.names() }
 
 // helpKey makes "?" typed right after a word print what that word is (the
 // command's usage, a key's type) instead of inserting itself; readline's

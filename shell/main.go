@@ -19,9 +19,9 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/hmpsh/hmpsh/hmp"
-	"github.com/hmpsh/hmpsh/internal/suggest"
 	"github.com/hmpsh/hmpsh/qmp"
 	"github.com/hmpsh/hmpsh/sandbox"
+	"github.com/hmpsh/hmpsh/split"
 )
 
 // Exit statuses.
@@ -73,108 +73,74 @@ type stringList struct{ list *[]string }
 func (s stringList) String() string     { return "" }
 func (s stringList) Set(v string) error { *s.list = append(*s.list, v); return nil }
 
-const usage = `hmpsh: type HMP, speak QMP to QEMU.
-
-Usage:
-  hmpsh [--sandbox-machine none|pc] [--qemu PATH] [-c LINE | -f FILE]...
-  hmpsh --qmp [NAME=]ADDR [--qmp NAME=ADDR]... [-c LINE | -f FILE]...
-  hmpsh --dry-run [--target-version X.Y] (-c LINE | -f FILE)...
-  hmpsh help [COMMAND]
-
-Without --qmp, hmpsh starts a sandbox: two throwaway QEMUs, src and dst
-(dst waits for a migration), in a private directory that goes with hmpsh.
-
-Options:
-  --sandbox-machine M   the sandbox's -machine: none (default; no RAM, starts
-                        at once) or pc (with 64 MiB of RAM)
-  --qemu PATH           the sandbox's QEMU binary (default: the newest found)
-  --qmp [NAME=]ADDR     a QEMU's QMP monitor: unix:/path, tcp:HOST:PORT, or a
-                        path; repeat with names for several (the first is the
-                        default; a line starting "@NAME " runs on NAME)
-  -c LINE               run one line (repeatable; in order with -f)
-  -f FILE               run the lines of FILE ("-" for standard input);
-                        blank lines and lines starting with # are skipped.
-                        Without -c and -f, lines are read from standard input
-  --json                print the raw QMP replies (and events), one per line
-  --no-events           do not print QMP events
-  --timeout DURATION    how long a QEMU may take to answer one request
-                        (default 30s; a waiting migrate polls, it has no limit)
-  --trace               show every QMP request and reply on standard error
-  --cache-dir DIR       where QEMU schemas are cached (default
-                        $XDG_CACHE_HOME/hmpsh; "" for no cache)
-  --dry-run             print the QMP each line means, one JSON per line,
-                        instead of sending it
-  --target-version X.Y  translate for this QEMU (dry-run; default: the
-                        newest built in; known: %s)
-  -h, --help            this text
-
-A script stops at its first error, reported as FILE:LINE: on standard
-error. Exit status: 0 when every command succeeded, 1 when one failed (a
-QMP error, an HMP error, a failed migration, a line that does not
-translate), 2 when a monitor could not be reached or was lost.
-
-Examples:
-  hmpsh --qmp unix:/run/qemu/qmp.sock -c 'info status'
-  hmpsh --qmp src=unix:/tmp/src.sock --qmp dst=unix:/tmp/dst.sock \
-        -c '@dst migrate_incoming -c socket,type=unix,path=/tmp/mig.sock' \
-        -c 'migrate -c socket,type=unix,path=/tmp/mig.sock'
-  hmpsh --dry-run -c 'migrate -c socket,type=inet,host=10.0.0.2,port=4444'
-  hmpsh --dry-run --target-version 7.2 -c 'migrate tcp:10.0.0.2:4444'
-  hmpsh help migrate
-
-Commands hmpsh translates itself (any other line goes to QEMU's HMP as
-human-monitor-command; a QMP command name with key=value arguments, or a
-line of JSON, goes as QMP):
-`
+// flags declares hmpsh's options, each with its help, once: the parser and
+// --help both read them from here. order is the order --help lists them.
+func flags(o *Options, known []string) (fs *flag.FlagSet, order []string) {
+	fs = flag.NewFlagSet("hmpsh", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	add := func(name string, f func()) {
+		f()
+		order = append(order, name)
+	}
+	add("sandbox-machine", func() {
+		fs.StringVar(&o.Machine, "sandbox-machine", "none", "the sandbox's -machine, `none|pc`: none has no RAM and starts at once, pc has 64 MiB of RAM")
+	})
+	add("qemu", func() {
+		fs.StringVar(&o.QEMU, "qemu", "", "the sandbox's QEMU binary, a `PATH` (default: the newest found)")
+	})
+	add("qmp", func() {
+		fs.Var(stringList{&o.QMP}, "qmp", "a QEMU's QMP monitor, `[NAME=]ADDR`: unix:/path, tcp:HOST:PORT, or a path; repeat with names for several (the first is the current one; \"@NAME LINE\" runs a line on NAME)")
+	})
+	add("c", func() { fs.Var(sources{list: &o.Sources}, "c", "run one `LINE` (repeatable; in order with -f)") })
+	add("f", func() {
+		fs.Var(sources{list: &o.Sources, file: true}, "f", "run the lines of `FILE` (\"-\" for standard input); without -c and -f, lines come from standard input")
+	})
+	add("json", func() {
+		fs.BoolVar(&o.JSON, "json", false, "print one JSON value per line: the raw QMP replies, events, summaries")
+	})
+	add("no-events", func() { fs.BoolVar(&o.NoEvents, "no-events", false, "do not print QMP events") })
+	add("timeout", func() {
+		fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "how long a QEMU may take to answer one request, a `DURATION` (a waiting migrate polls; it has no limit)")
+	})
+	add("trace", func() { fs.BoolVar(&o.Trace, "trace", false, "show every QMP request and reply on standard error") })
+	add("cache-dir", func() {
+		fs.StringVar(&o.CacheDir, "cache-dir", DefaultCacheDir(), "the `DIR` where QEMU schemas are cached (\"\" for no cache)")
+	})
+	add("dry-run", func() {
+		fs.BoolVar(&o.DryRun, "dry-run", false, "print the QMP each line means, one JSON per line, instead of sending it")
+	})
+	add("target-version", func() {
+		fs.StringVar(&o.TargetVersion, "target-version", "", "with --dry-run, translate for QEMU `X.Y` (default: the newest built in; known: "+strings.Join(known, ", ")+")")
+	})
+	return fs, order
+}
 
 // Main runs hmpsh with the given arguments and returns the exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	sx, err := NewSyntax()
+	if err != nil {
+		fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+		return ExitMonitor
+	}
 	targets, err := hmp.KnownTargets()
 	if err != nil {
 		fmt.Fprintf(stderr, "hmpsh: %v\n", err)
 		return ExitMonitor
 	}
-	tr := hmp.NewTranslator()
-	var known []string
-	for _, t := range targets.List {
-		known = append(known, t.Version())
-	}
-	printUsage := func(w io.Writer) {
-		fmt.Fprintf(w, usage, strings.Join(known, ", "))
-		tr.Table.WriteIndex(w)
-	}
-
 	var o Options
-	fs := flag.NewFlagSet("hmpsh", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.BoolVar(&o.DryRun, "dry-run", false, "")
-	fs.StringVar(&o.TargetVersion, "target-version", "", "")
-	fs.Var(sources{list: &o.Sources}, "c", "")
-	fs.Var(sources{list: &o.Sources, file: true}, "f", "")
-	fs.Var(stringList{&o.QMP}, "qmp", "")
-	fs.BoolVar(&o.JSON, "json", false, "")
-	fs.BoolVar(&o.NoEvents, "no-events", false, "")
-	fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "")
-	fs.BoolVar(&o.Trace, "trace", false, "")
-	fs.StringVar(&o.CacheDir, "cache-dir", DefaultCacheDir(), "")
-	fs.StringVar(&o.QEMU, "qemu", "", "")
-	fs.StringVar(&o.Machine, "sandbox-machine", "none", "")
+	fs, order := flags(&o, targets.Versions())
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout)
+			s := NewSession(Config{Out: stdout, Err: stderr}, sx, targets, nil)
+			io.WriteString(stdout, s.usage(fs, order))
 			return ExitOK
 		}
 		fmt.Fprintf(stderr, "hmpsh: %v (hmpsh --help shows the usage)\n", err)
 		return ExitMonitor
 	}
 	o.Args = fs.Args()
-
 	if len(o.Args) > 0 {
-		if o.Args[0] != "help" {
-			fmt.Fprintf(stderr, "hmpsh: unexpected argument %q; to run a line, write -c %q (hmpsh --help shows the usage)\n", o.Args[0], strings.Join(o.Args, " "))
-			return ExitMonitor
-		}
-		return helpCommand(tr.Table, o.Args[1:], stdout, stderr)
+		return subcommand(o.Args, sx, targets, stdout, stderr)
 	}
 
 	target := targets.Newest()
@@ -193,8 +159,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "hmpsh: --dry-run needs lines: -c LINE or -f FILE\n")
 			return ExitMonitor
 		}
-		r := &dryRun{tr: tr, target: target, out: stdout}
-		return runSources(o.Sources, stdin, r, func(format string, a ...any) { fmt.Fprintf(stderr, format, a...) })
+		// A dry run's output is written in blocks, not a line at a time.
+		out := bufio.NewWriterSize(stdout, 64<<10)
+		s := NewSession(Config{Out: out, Err: stderr}, sx, targets, target)
+		defer s.Close()
+		return runSources(context.Background(), o.Sources, stdin, s)
 	}
 	if o.TargetVersion != "" {
 		fmt.Fprintf(stderr, "hmpsh: --target-version is for --dry-run; a connected QEMU's own schema is used\n")
@@ -208,11 +177,118 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hmpsh: --sandbox-machine %s: want none or pc\n", o.Machine)
 		return ExitMonitor
 	}
-	return runLive(o, tr, targets.Ref(), stdin, stdout, stderr)
+	return runLive(o, sx, targets, stdin, stdout, stderr)
+}
+
+// subcommand runs "hmpsh NAME ARGS...", one of hmpsh's own commands made
+// for the command line (help).
+func subcommand(args []string, sx *hmp.Syntax, targets *hmp.Targets, stdout, stderr io.Writer) int {
+	e := sx.LookupBuiltin(args[0])
+	cmd, _ := e.(*Command)
+	if cmd == nil || !cmd.CLI {
+		fmt.Fprintf(stderr, "hmpsh: unexpected argument %q; to run a line, write -c %q (hmpsh --help shows the usage)\n", args[0], strings.Join(args, " "))
+		return ExitMonitor
+	}
+	words := make([]split.Word, len(args)-1)
+	for i, a := range args[1:] {
+		words[i] = split.Word{Text: a}
+	}
+	c, err := hmp.ParseArgs(cmd.Name, cmd.Params, words)
+	if err == nil {
+		s := NewSession(Config{Out: stdout, Err: stderr}, sx, targets, nil)
+		err = cmd.Run(context.Background(), s, c)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// usage is hmpsh --help, generated from the options and both command
+// tables.
+func (s *Session) usage(fs *flag.FlagSet, order []string) string {
+	var b strings.Builder
+	b.WriteString(`hmpsh: type HMP, speak QMP to QEMU.
+
+Usage:
+  hmpsh [--sandbox-machine none|pc] [--qemu PATH] [-c LINE | -f FILE]...
+  hmpsh --qmp [NAME=]ADDR [--qmp NAME=ADDR]... [-c LINE | -f FILE]...
+  hmpsh --dry-run [--target-version X.Y] (-c LINE | -f FILE)...
+`)
+	for _, c := range s.ownCommands() {
+		if c.CLI {
+			fmt.Fprintf(&b, "  hmpsh %s\n", c.Usage())
+		}
+	}
+	b.WriteString(`
+Without --qmp, hmpsh starts a sandbox: two throwaway QEMUs, src and dst
+(dst waits for a migration), in a private directory that goes with hmpsh.
+
+Options:
+`)
+	for _, name := range order {
+		f := fs.Lookup(name)
+		arg, help := flag.UnquoteUsage(f)
+		head := "-" + name
+		if len(name) > 1 {
+			head = "-" + head
+		}
+		if arg != "" {
+			head += " " + arg
+		}
+		if f.DefValue != "" && f.DefValue != "false" && !strings.Contains(help, "(default") {
+			help += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(&b, "  %s\n", head)
+		for _, l := range wrap(help, 70) {
+			fmt.Fprintf(&b, "        %s\n", l)
+		}
+	}
+	b.WriteString(`  -h, --help
+        this text
+
+Lines: HMP commands, hmpsh's own commands, QMP commands with key=value
+arguments, lines of JSON; "@NAME LINE" runs a line on monitor NAME, "#"
+starts a comment. Every mode reads them alike. A script stops at its first
+error, reported as FILE:LINE: on standard error. Exit status: 0 when every
+command succeeded, 1 when one failed (a QMP error, an HMP error, a failed
+migration, a line that does not translate), 2 when a monitor could not be
+reached or was lost.
+
+Examples:
+  hmpsh --qmp unix:/run/qemu/qmp.sock -c 'info status'
+  hmpsh --qmp src=unix:/tmp/src.sock --qmp dst=unix:/tmp/dst.sock \
+        -c '@dst migrate_incoming -c socket,type=unix,path=/tmp/mig.sock' \
+        -c 'migrate -c socket,type=unix,path=/tmp/mig.sock'
+  hmpsh --dry-run -c 'migrate -c socket,type=inet,host=10.0.0.2,port=4444'
+  hmpsh --dry-run --target-version 7.2 -c 'migrate tcp:10.0.0.2:4444'
+  hmpsh help migrate
+
+`)
+	b.WriteString(s.helpIndex())
+	return b.String()
+}
+
+// wrap cuts text into lines of at most width bytes at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
 }
 
 // runLive connects to the monitors and runs the lines on them.
-func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, stdout, stderr io.Writer) int {
+func runLive(o Options, sx *hmp.Syntax, known *hmp.Targets, stdin io.Reader, stdout, stderr io.Writer) int {
 	var tty *os.File
 	if f, ok := stdin.(*os.File); ok && len(o.Sources) == 0 && readline.IsTerminal(int(f.Fd())) {
 		tty = f
@@ -238,7 +314,7 @@ func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, st
 		o.QMP = []string{"src=" + sb.Src.Addr, "dst=" + sb.Dst.Addr}
 		banner = sandboxBanner(sb, o.Machine)
 	}
-	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, tr, ref)
+	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, sx, known, nil)
 	defer sess.Close()
 	for _, spec := range o.QMP {
 		name, addr, err := monitorSpec(spec, len(o.QMP))
@@ -258,8 +334,7 @@ func runLive(o Options, tr *hmp.Translator, ref *qmp.Schema, stdin io.Reader, st
 		}
 		srcs = []source{{file: "-"}}
 	}
-	// Errors go through the session: its monitor watchers write there too.
-	code := runSources(srcs, stdin, liveRunner{ctx: ctx, sess: sess}, sess.errf)
+	code := runSources(ctx, srcs, stdin, sess)
 	// Give events already on their way a moment to be printed.
 	time.Sleep(50 * time.Millisecond)
 	return code
@@ -281,7 +356,7 @@ help lists the commands; Tab completes; Ctrl-D leaves, and both QEMUs go with hm
 
 // monitorSpec reads --qmp NAME=ADDR or --qmp ADDR ("qemu" when alone).
 func monitorSpec(spec string, n int) (name, addr string, err error) {
-	if k, v, ok := strings.Cut(spec, "="); ok && validName(k) {
+	if k, v, ok := strings.Cut(spec, "="); ok && hmp.ValidName(k) {
 		name, addr = k, v
 	} else {
 		if n > 1 {
@@ -293,148 +368,4 @@ func monitorSpec(spec string, n int) (name, addr string, err error) {
 		return "", "", err
 	}
 	return name, addr, nil
-}
-
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-type liveRunner struct {
-	ctx  context.Context
-	sess *Session
-}
-
-func (l liveRunner) run(line string) error { return l.sess.Run(l.ctx, line) }
-
-// helpCommand prints the table's help for a command, or the index.
-func helpCommand(t *hmp.Table, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		t.WriteIndex(stdout)
-		return ExitOK
-	}
-	name := strings.Join(args, " ")
-	cmd := t.Get(name)
-	if cmd == nil {
-		var names []string
-		for _, c := range t.Commands {
-			names = append(names, c.Name)
-		}
-		msg := fmt.Sprintf("hmpsh: help: no command %q in hmpsh's table", name)
-		if s := suggest.Closest(name, names); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s)
-		}
-		fmt.Fprintf(stderr, "%s; other HMP commands are QEMU's own: see its help\n", msg)
-		return ExitFailed
-	}
-	cmd.WriteHelp(stdout)
-	return ExitOK
-}
-
-// lineRunner runs one line; runSources says where it was.
-type lineRunner interface {
-	run(line string) error
-}
-
-// exitCode maps a line's error to the exit status: 2 when a monitor could
-// not be reached or was lost, 1 for anything else.
-func exitCode(err error) int {
-	var me *MonitorError
-	if errors.As(err, &me) {
-		return ExitMonitor
-	}
-	return ExitFailed
-}
-
-// runSources feeds every line of every source to r, in order, and stops at
-// the first error, which it reports as WHERE: ERROR.
-func runSources(srcs []source, stdin io.Reader, r lineRunner, errf func(format string, a ...any)) int {
-	nc := 0
-	for _, s := range srcs {
-		if s.file == "" {
-			nc++
-			if err := r.run(s.line); err != nil {
-				errf("-c:%d: %v\n", nc, err)
-				return exitCode(err)
-			}
-			continue
-		}
-		if code := runFile(s.file, stdin, r, errf); code != ExitOK {
-			return code
-		}
-	}
-	return ExitOK
-}
-
-func runFile(name string, stdin io.Reader, r lineRunner, errf func(format string, a ...any)) int {
-	var in io.Reader = stdin
-	label := "<stdin>"
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			errf("hmpsh: %v\n", err)
-			return ExitFailed
-		}
-		defer f.Close()
-		in, label = f, name
-	}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 16<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimRight(sc.Text(), "\r")
-		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
-			continue
-		}
-		where := fmt.Sprintf("%s:%d", label, n)
-		if err := r.run(line); err != nil {
-			errf("%s: %v\n", where, err)
-			return exitCode(err)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		errf("%s:%d: %v\n", label, n+1, err)
-		return ExitFailed
-	}
-	return ExitOK
-}
-
-// dryRun prints the QMP of each line instead of sending it.
-type dryRun struct {
-	tr     *hmp.Translator
-	target *hmp.Target
-	out    io.Writer
-}
-
-func (d *dryRun) run(line string) error {
-	// A script written for several monitors dry-runs too: the @NAME
-	// prefix only picks where a line would go.
-	if _, rest, ok := SplitPrefix(line); ok {
-		line = rest
-	}
-	t, err := d.tr.Translate(line, d.target)
-	if err != nil {
-		return err
-	}
-	// Marshal every request before printing any, so a failing line
-	// leaves nothing on standard output.
-	var b strings.Builder
-	for _, req := range t.Requests {
-		data, err := req.MarshalJSON()
-		if err != nil {
-			return err
-		}
-		b.Write(data)
-		b.WriteByte('\n')
-	}
-	_, err = io.WriteString(d.out, b.String())
-	return err
 }

@@ -3,11 +3,11 @@ package shell
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/hmpsh/hmpsh/hmp"
+	"github.com/hmpsh/hmpsh/qmp"
 )
 
 // MigrationInfo is the part of query-migrate that progress and summary
@@ -19,7 +19,9 @@ type MigrationInfo struct {
 	ExpectedDowntime int64  `json:"expected-downtime"`
 	SetupTime        int64  `json:"setup-time"`
 	ErrorDesc        string `json:"error-desc"`
-	RAM              *struct {
+	// Raw is the query-migrate reply this was read from.
+	Raw json.RawMessage `json:"-"`
+	RAM *struct {
 		Transferred int64   `json:"transferred"`
 		Remaining   int64   `json:"remaining"`
 		Total       int64   `json:"total"`
@@ -71,18 +73,18 @@ func (s *Session) waitMigration(ctx context.Context, m *Monitor) error {
 			}
 			return ctx.Err()
 		case <-m.client.Done():
-			return &MonitorError{Name: m.Name, Err: m.client.Err()}
+			return m.up()
 		case <-tick.C:
 		}
 	}
 }
 
 func (s *Session) queryMigrate(ctx context.Context, m *Monitor) (*MigrationInfo, error) {
-	ret, err := s.call(ctx, m, queryMigrate)
+	ret, err := s.call(ctx, m, qmp.Request{Execute: "query-migrate"})
 	if err != nil {
 		return nil, err
 	}
-	var info MigrationInfo
+	info := MigrationInfo{Raw: ret}
 	if err := json.Unmarshal(ret, &info); err != nil {
 		return nil, fmt.Errorf("query-migrate reply: %w", err)
 	}
@@ -98,13 +100,8 @@ func (s *Session) migrationSummary(info *MigrationInfo) error {
 	switch info.Status {
 	case "failed", "cancelled":
 		return &MigrationFailed{Status: info.Status, Desc: info.ErrorDesc}
-	case "completed":
-		s.outf("%s\n", Summary(info))
-	case "pre-switchover":
-		s.outf("migration paused before switchover: run migrate_continue pre-switchover\n")
-	default:
-		s.outf("migration %s (info migrate follows it)\n", info.Status)
 	}
+	s.pr.migration(info)
 	return nil
 }
 
@@ -126,10 +123,4 @@ func millis(ms int64) string {
 		return fmt.Sprintf("%d ms", ms)
 	}
 	return fmt.Sprintf("%.2f s", float64(ms)/1000)
-}
-
-// IsMigrationFailed reports whether err is a failed migration.
-func IsMigrationFailed(err error) bool {
-	var mf *MigrationFailed
-	return errors.As(err, &mf)
 }

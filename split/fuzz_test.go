@@ -41,7 +41,7 @@ func FuzzWords(f *testing.F) {
 			if strings.Trim(line[prev:w.Start], " \t\n\r\v\f") != "" {
 				t.Fatalf("Words(%q): %q skipped before %+v", line, line[prev:w.Start], w)
 			}
-			if w.End < len(line) && !isSpace(line[w.End]) {
+			if w.End < len(line) && !IsSpace(line[w.End]) {
 				t.Fatalf("Words(%q): word %+v not followed by white space", line, w)
 			}
 			raw := line[w.Start:w.End]

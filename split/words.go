@@ -27,8 +27,9 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string { return fmt.Sprintf("%s (at column %d)", e.Msg, e.Pos+1) }
 
-// isSpace is QEMU's qemu_isspace for the monitor's purposes.
-func isSpace(c byte) bool {
+// IsSpace is QEMU's qemu_isspace for the monitor's purposes: what ends a
+// word.
+func IsSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
@@ -53,7 +54,7 @@ func scan(line string, strict bool) ([]Word, error) {
 	var words []Word
 	i := 0
 	for {
-		for i < len(line) && isSpace(line[i]) {
+		for i < len(line) && IsSpace(line[i]) {
 			i++
 		}
 		if i >= len(line) {
@@ -72,7 +73,7 @@ func scan(line string, strict bool) ([]Word, error) {
 func word(line string, i int, strict bool) (Word, int, error) {
 	start := i
 	if line[i] != '"' {
-		for i < len(line) && !isSpace(line[i]) {
+		for i < len(line) && !IsSpace(line[i]) {
 			i++
 		}
 		return Word{Text: line[start:i], Start: start, End: i}, i, nil
@@ -93,11 +94,11 @@ func word(line string, i int, strict bool) (Word, int, error) {
 			// QEMU ends the word at the closing quote; text glued to it
 			// ("a"b) would silently start a new argument there, which is
 			// never what the user meant.
-			if i < len(line) && !isSpace(line[i]) {
+			if i < len(line) && !IsSpace(line[i]) {
 				if strict {
 					return Word{}, 0, &SyntaxError{Pos: i, Msg: "unexpected character after closing quote"}
 				}
-				for i < len(line) && !isSpace(line[i]) {
+				for i < len(line) && !IsSpace(line[i]) {
 					b.WriteByte(line[i])
 					i++
 				}

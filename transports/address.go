@@ -1,140 +1,85 @@
-// Package transports is hmpsh's model of where a migration goes: QMP's
-// MigrationChannel with its MigrationAddress union (socket with inet, unix,
-// vsock and fd addresses; exec; rdma; file), the legacy URI strings QEMU's
-// HMP takes, in both directions, and the checks QEMU itself does not do.
+// Package transports is hmpsh's knowledge of where a migration goes that
+// the schema does not hold: how each transport of QMP's MigrationAddress
+// (socket with inet, unix, vsock and fd addresses; exec; rdma; file) is
+// spelled as a legacy URI, in both directions, and the checks QEMU itself
+// does not do.
 //
-// The key=value syntax and its types belong to the schema (package qmp);
-// this package reads the typed result, so it never second-guesses QEMU
-// about which keys exist, only about what they may say.
+// Which keys exist and what type each has is the schema's business
+// (package qmp converts a CHANNEL by the target's MigrationAddress); this
+// package reads the typed result, so it never second-guesses QEMU about
+// which keys exist, only about what they may say.
 package transports
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
+	"iter"
+	"strconv"
 )
+
+// Fields is a MigrationAddress as the schema typed it: member names with
+// values that are strings, booleans, json.Numbers or lists of strings
+// ([]any). qmp.Object is one.
+type Fields interface {
+	Get(key string) (any, bool)
+	All() iter.Seq2[string, any]
+}
 
 // Channel is one MigrationChannel: a channel type and an address.
 type Channel struct {
 	Type string // "main" or "cpr"
-	Addr Address
+	Addr Fields
 }
 
-// Address is a MigrationAddress read from its JSON form. Keys this model
-// does not know (a newer QEMU's) are kept by name in Other so that nothing
-// is dropped silently.
-type Address struct {
-	Transport string // socket, exec, rdma, file
-	Type      string // socket only: inet, unix, vsock, fd
+// addr reads a channel's typed members by the names QEMU gives them.
+type addr struct{ Fields }
 
-	// inet (socket type=inet, and rdma)
-	Host, Port                            string
-	Numeric, IPv4, IPv6, KeepAlive, MPTCP *bool
-	To                                    *uint64
-
-	// unix
-	Path            string
-	Abstract, Tight *bool
-
-	// vsock (Port is shared with inet)
-	CID string
-
-	// fd
-	Str string
-
-	// exec
-	Args []string
-
-	// file
-	Filename string
-	Offset   *uint64
-
-	// Given lists the keys present, in JSON order.
-	Given []string
-	// Other lists present keys this model does not know.
-	Other []string
+// str is a string member, "" when absent.
+func (a addr) str(key string) string {
+	v, _ := a.Get(key)
+	s, _ := v.(string)
+	return s
 }
 
-// Has reports whether key was given.
-func (a *Address) Has(key string) bool {
-	for _, k := range a.Given {
-		if k == key {
-			return true
-		}
-	}
-	return false
+// flag is a boolean member: its value and whether it was given.
+func (a addr) flag(key string) (on, given bool) {
+	v, ok := a.Get(key)
+	b, isBool := v.(bool)
+	return b, ok && isBool
 }
 
-// ChannelFromJSON reads a MigrationChannel object: {"channel-type":...,
-// "addr":{...}}.
-func ChannelFromJSON(data []byte) (Channel, error) {
-	var raw struct {
-		Type string          `json:"channel-type"`
-		Addr json.RawMessage `json:"addr"`
+// uint is an unsigned number member and whether it was given as one.
+func (a addr) uint(key string) (uint64, bool) {
+	v, ok := a.Get(key)
+	if !ok {
+		return 0, false
 	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return Channel{}, fmt.Errorf("channel: %w", err)
+	var s string
+	switch n := v.(type) {
+	case json.Number:
+		s = string(n)
+	case string:
+		s = n
+	default:
+		return 0, false
 	}
-	a, err := AddressFromJSON(raw.Addr)
-	if err != nil {
-		return Channel{}, err
-	}
-	return Channel{Type: raw.Type, Addr: a}, nil
+	u, err := strconv.ParseUint(s, 10, 64)
+	return u, err == nil
 }
 
-// AddressFromJSON reads a MigrationAddress object, in one pass that keeps
-// the order of its keys, so errors follow what the user wrote.
-func AddressFromJSON(data []byte) (Address, error) {
-	var a Address
-	str := map[string]*string{
-		"transport": &a.Transport, "type": &a.Type, "host": &a.Host, "port": &a.Port,
-		"path": &a.Path, "cid": &a.CID, "str": &a.Str, "filename": &a.Filename,
-	}
-	boolean := map[string]**bool{
-		"numeric": &a.Numeric, "ipv4": &a.IPv4, "ipv6": &a.IPv6, "keep-alive": &a.KeepAlive,
-		"mptcp": &a.MPTCP, "abstract": &a.Abstract, "tight": &a.Tight,
-	}
-	unsigned := map[string]**uint64{"to": &a.To, "offset": &a.Offset}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return Address{}, fmt.Errorf("address: want a JSON object: %s", data)
-	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return Address{}, fmt.Errorf("address: %w", err)
-		}
-		k, _ := t.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return Address{}, fmt.Errorf("address key %q: %w", k, err)
-		}
-		// A key given twice: the last value counts, as in json.Unmarshal.
-		known := true
-		switch {
-		case str[k] != nil:
-			err = json.Unmarshal(raw, str[k])
-		case boolean[k] != nil:
-			err = json.Unmarshal(raw, boolean[k])
-		case unsigned[k] != nil:
-			err = json.Unmarshal(raw, unsigned[k])
-		case k == "args":
-			err = json.Unmarshal(raw, &a.Args)
-		default:
-			known = false
-		}
-		if err != nil {
-			return Address{}, fmt.Errorf("address key %q: %w", k, err)
-		}
-		if !a.Has(k) {
-			a.Given = append(a.Given, k)
-			if !known {
-				a.Other = append(a.Other, k)
+// strings is a list-of-strings member.
+func (a addr) strings(key string) []string {
+	v, _ := a.Get(key)
+	switch l := v.(type) {
+	case []string:
+		return l
+	case []any:
+		out := make([]string, 0, len(l))
+		for _, e := range l {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
 			}
 		}
+		return out
 	}
-	if _, err := dec.Token(); err != nil {
-		return Address{}, fmt.Errorf("address: %w", err)
-	}
-	return a, nil
+	return nil
 }

@@ -61,52 +61,62 @@ func Check(chans []Channel, role Role) error {
 	return nil
 }
 
-func checkAddress(a Address, role Role) error {
+func checkAddress(f Fields, role Role) error {
+	a := addr{f}
+	transport, typ := a.str("transport"), a.str("type")
 	switch {
-	case a.Transport == "rdma" || a.Transport == "socket" && a.Type == "inet":
-		if err := checkPort("port", a.Port, role); err != nil {
+	case transport == "rdma" || transport == "socket" && typ == "inet":
+		port := a.str("port")
+		if err := checkPort("port", port, role); err != nil {
 			return err
 		}
-		if a.To != nil && *a.To > 65535 {
-			return fmt.Errorf("to=%d: a port range ends at most at 65535", *a.To)
-		}
-		if a.To != nil {
-			if p, err := strconv.ParseUint(a.Port, 10, 16); err == nil && *a.To < p {
-				return fmt.Errorf("to=%d is below port=%s: to= is the last port to try", *a.To, a.Port)
+		if to, ok := a.uint("to"); ok {
+			if to > 65535 {
+				return fmt.Errorf("to=%d: a port range ends at most at 65535", to)
+			}
+			if p, err := strconv.ParseUint(port, 10, 16); err == nil && to < p {
+				return fmt.Errorf("to=%d is below port=%s: to= is the last port to try", to, port)
 			}
 		}
-	case a.Transport == "socket" && a.Type == "vsock":
-		for _, kv := range [][2]string{{"cid", a.CID}, {"port", a.Port}} {
-			if _, err := strconv.ParseUint(kv[1], 10, 32); err != nil {
-				return fmt.Errorf("%s=%s: a vsock %s is a number from 0 to 4294967295", kv[0], kv[1], kv[0])
+	case transport == "socket" && typ == "vsock":
+		for _, key := range []string{"cid", "port"} {
+			if v := a.str(key); !isUint32(v) {
+				return fmt.Errorf("%s=%s: a vsock %s is a number from 0 to 4294967295", key, v, key)
 			}
 		}
-	case a.Transport == "socket" && a.Type == "unix":
-		if a.Path == "" && (a.Abstract == nil || !*a.Abstract) {
+	case transport == "socket" && typ == "unix":
+		path := a.str("path")
+		abstract, _ := a.flag("abstract")
+		if path == "" && !abstract {
 			return fmt.Errorf("path is empty")
 		}
 		// struct sockaddr_un holds 108 bytes; an abstract name loses one.
 		limit := 108
-		if a.Abstract != nil && *a.Abstract {
+		if abstract {
 			limit = 107
 		}
-		if len(a.Path) > limit {
-			return fmt.Errorf("path=%s: %d bytes, but a unix socket path holds at most %d", a.Path, len(a.Path), limit)
+		if len(path) > limit {
+			return fmt.Errorf("path=%s: %d bytes, but a unix socket path holds at most %d", path, len(path), limit)
 		}
-	case a.Transport == "socket" && a.Type == "fd":
-		if a.Str == "" {
+	case transport == "socket" && typ == "fd":
+		if a.str("str") == "" {
 			return fmt.Errorf("str is empty: name a file descriptor passed with getfd, or give its number")
 		}
-	case a.Transport == "exec":
-		if len(a.Args) == 0 || a.Args[0] == "" {
+	case transport == "exec":
+		if args := a.strings("args"); len(args) == 0 || args[0] == "" {
 			return fmt.Errorf("args: no command to run")
 		}
-	case a.Transport == "file":
-		if a.Filename == "" {
+	case transport == "file":
+		if a.str("filename") == "" {
 			return fmt.Errorf("filename is empty")
 		}
 	}
 	return nil
+}
+
+func isUint32(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 32)
+	return err == nil
 }
 
 func checkPort(key, port string, role Role) error {
@@ -134,11 +144,15 @@ func checkPort(key, port string, role Role) error {
 // 7.1), so "cat" fails there with "Failed to execute child process".
 func CheckArgv(chans []Channel) error {
 	for _, ch := range chans {
-		a := ch.Addr
-		if a.Transport != "exec" || len(a.Args) == 0 || strings.Contains(a.Args[0], "/") {
+		a := addr{ch.Addr}
+		if a.str("transport") != "exec" {
 			continue
 		}
-		return fmt.Errorf("args: QEMU runs %q without searching PATH; give its full path (command -v %s tells it)", a.Args[0], a.Args[0])
+		args := a.strings("args")
+		if len(args) == 0 || strings.Contains(args[0], "/") {
+			continue
+		}
+		return fmt.Errorf("args: QEMU runs %q without searching PATH; give its full path (command -v %s tells it)", args[0], args[0])
 	}
 	return nil
 }

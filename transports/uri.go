@@ -186,92 +186,125 @@ type URICaps struct {
 // same address: the exact inverse of ParseURI. Anything the URI form
 // cannot say on this QEMU is an error naming the key.
 func RenderURI(ch Channel, caps URICaps) (string, error) {
-	noForm := func(key, why string) error {
-		return fmt.Errorf("%s has no URI form%s", key, why)
-	}
 	if ch.Type != "" && ch.Type != "main" {
 		return "", noForm("channel-type="+ch.Type, "")
 	}
-	a := ch.Addr
-	if len(a.Other) > 0 {
-		return "", noForm("key "+strconv.Quote(a.Other[0]), "")
-	}
-	switch a.Transport {
+	a := addr{ch.Addr}
+	transport := a.str("transport")
+	switch transport {
 	case "socket":
-		switch a.Type {
+		switch typ := a.str("type"); typ {
 		case "inet":
-			s, err := renderInet(a, caps, noForm)
+			s, err := renderInet(a, caps)
 			return "tcp:" + s, err
 		case "unix":
-			if a.Abstract != nil && *a.Abstract {
+			if err := onlyKeys(a, "path", "abstract", "tight"); err != nil {
+				return "", err
+			}
+			if on, _ := a.flag("abstract"); on {
 				return "", noForm("abstract=on", " (a unix: URI is always a path in the file system)")
 			}
-			return "unix:" + a.Path, nil
+			return "unix:" + a.str("path"), nil
 		case "vsock":
-			return "vsock:" + a.CID + ":" + a.Port, nil
+			if err := onlyKeys(a, "cid", "port"); err != nil {
+				return "", err
+			}
+			return "vsock:" + a.str("cid") + ":" + a.str("port"), nil
 		case "fd":
-			return "fd:" + a.Str, nil
+			if err := onlyKeys(a, "str"); err != nil {
+				return "", err
+			}
+			return "fd:" + a.str("str"), nil
+		default:
+			return "", fmt.Errorf("socket type %q has no URI form", typ)
 		}
-		return "", fmt.Errorf("socket type %q has no URI form", a.Type)
 	case "exec":
-		if len(a.Args) == 3 && a.Args[0] == "/bin/sh" && a.Args[1] == "-c" {
-			return "exec:" + a.Args[2], nil
+		if err := onlyKeys(a, "args"); err != nil {
+			return "", err
+		}
+		args := a.strings("args")
+		if len(args) == 3 && args[0] == "/bin/sh" && args[1] == "-c" {
+			return "exec:" + args[2], nil
 		}
 		// QEMU runs an exec: URI as /bin/sh -c COMMAND; quoted words
 		// give the shell back exactly this argv.
-		return "exec:" + ShellQuote(a.Args), nil
+		return "exec:" + ShellQuote(args), nil
 	case "rdma":
-		s, err := renderInet(a, caps, noForm)
+		s, err := renderInet(a, caps)
 		return "rdma:" + s, err
 	case "file":
 		if !caps.File {
 			return "", noForm("transport=file", " before QEMU 8.2")
 		}
-		if strings.Contains(a.Filename, offsetOption) {
-			return "", noForm(fmt.Sprintf("filename=%q", a.Filename), " (QEMU would read \",offset=\" in the name as the offset)")
+		if err := onlyKeys(a, "filename", "offset"); err != nil {
+			return "", err
 		}
-		if a.Offset != nil && *a.Offset != 0 {
-			return "file:" + a.Filename + offsetOption + strconv.FormatUint(*a.Offset, 10), nil
+		name := a.str("filename")
+		if strings.Contains(name, offsetOption) {
+			return "", noForm(fmt.Sprintf("filename=%q", name), " (QEMU would read \",offset=\" in the name as the offset)")
 		}
-		return "file:" + a.Filename, nil
+		if off, _ := a.uint("offset"); off != 0 {
+			return "file:" + name + offsetOption + strconv.FormatUint(off, 10), nil
+		}
+		return "file:" + name, nil
 	}
-	return "", fmt.Errorf("transport %q has no URI form", a.Transport)
+	return "", fmt.Errorf("transport %q has no URI form", transport)
 }
 
-func renderInet(a Address, caps URICaps, noForm func(key, why string) error) (string, error) {
-	host := a.Host
+func noForm(key, why string) error {
+	return fmt.Errorf("%s has no URI form%s", key, why)
+}
+
+// onlyKeys fails on the first key, besides transport and type, that the
+// URI form of the address does not write.
+func onlyKeys(a addr, keys ...string) error {
+	for k := range a.All() {
+		if k != "transport" && k != "type" && !slices.Contains(keys, k) {
+			return noForm("key "+strconv.Quote(k), "")
+		}
+	}
+	return nil
+}
+
+// inetURIKeys are the inet members a tcp: or rdma: URI writes.
+var inetURIKeys = append([]string{"host", "port", "to"}, inetFlags...)
+
+func renderInet(a addr, caps URICaps) (string, error) {
+	if err := onlyKeys(a, inetURIKeys...); err != nil {
+		return "", err
+	}
+	host, port := a.str("host"), a.str("port")
+	bracketed := host
 	switch {
 	case strings.ContainsAny(host, "[],"):
 		return "", noForm(fmt.Sprintf("host=%q", host), "")
 	case strings.Contains(host, ":"):
-		host = "[" + host + "]"
+		bracketed = "[" + host + "]"
 	}
-	if strings.ContainsAny(a.Port, ",:") {
-		return "", noForm(fmt.Sprintf("port=%q", a.Port), "")
+	if strings.ContainsAny(port, ",:") {
+		return "", noForm(fmt.Sprintf("port=%q", port), "")
 	}
 	// QEMU's inet_parse reads at most 64 bytes of host and 32 of port.
-	if len(a.Host) > 64 || len(a.Port) > 32 {
+	if len(host) > 64 || len(port) > 32 {
 		return "", noForm("a host over 64 bytes or a port over 32", "")
 	}
-	s := host + ":" + a.Port
-	if a.Numeric != nil {
+	s := bracketed + ":" + port
+	if _, given := a.flag("numeric"); given {
 		return "", noForm("numeric", "")
 	}
-	if a.To != nil {
-		s += ",to=" + strconv.FormatUint(*a.To, 10)
+	if to, ok := a.uint("to"); ok {
+		s += ",to=" + strconv.FormatUint(to, 10)
 	}
-	flag := func(name string, v *bool) {
-		if v != nil {
-			s += "," + name + "=" + map[bool]string{true: "on", false: "off"}[*v]
+	for _, name := range inetFlags {
+		on, given := a.flag(name)
+		if !given || name == "numeric" {
+			continue
 		}
+		if name == "mptcp" && !caps.MPTCP {
+			return "", noForm("mptcp", "")
+		}
+		s += "," + name + "=" + map[bool]string{true: "on", false: "off"}[on]
 	}
-	flag("ipv4", a.IPv4)
-	flag("ipv6", a.IPv6)
-	flag("keep-alive", a.KeepAlive)
-	if a.MPTCP != nil && !caps.MPTCP {
-		return "", noForm("mptcp", "")
-	}
-	flag("mptcp", a.MPTCP)
 	return s, nil
 }
 

@@ -9,24 +9,11 @@ import (
 	"github.com/hmpsh/hmpsh/transports"
 )
 
-// paramHelp describes a flag: "-c CHANNEL (channel; may be repeated)".
-func paramHelp(p hmp.Param) string {
-	s := p.Flag
-	if p.ValueVar != "" {
-		s += " " + p.ValueVar
-	}
-	s += " (" + p.Name
-	if p.Repeat {
-		s += "; may be repeated"
-	}
-	return s + ")"
-}
-
-// argsSlot completes the words after a table command the way its parser
-// reads them: flags in any order before the positionals, a value flag's
-// value in the next word.
-func (st *state) argsSlot(cmd *hmp.Command, args []split.Word) *slot {
-	ps := cmd.ParamList()
+// argsSlot completes the words after a command the way its params read
+// them: flags in any order before the positionals, a value flag's value
+// in the next word, then each positional by its type. qmpName is the QMP
+// command whose arguments Enum params take their values from.
+func (st *state) argsSlot(ps []hmp.Param, qmpName, about string, args []split.Word) *slot {
 	var positionals []hmp.Param
 	for _, p := range ps {
 		if p.Flag == "" {
@@ -45,38 +32,45 @@ func (st *state) argsSlot(cmd *hmp.Command, args []split.Word) *slot {
 			}
 			if p, ok := flagParam(ps, w.Text); ok {
 				given[p.Flag] = true
-				if p.ValueVar != "" {
+				if p.Type != hmp.Flag {
 					if i+1 == len(args) {
-						return st.flagValueSlot(cmd, p)
+						s := st.valueSlot(p, qmpName, nil)
+						if s != nil && s.about == "" {
+							s.about = p.HelpLine() + ": " + about
+						}
+						return s
 					}
 					i++
 				}
 				continue
 			}
 			if len(positionals) == 0 || !(w.Text[1] >= '0' && w.Text[1] <= '9') {
-				continue // an unknown flag: the translator will say so
+				continue // an unknown flag: the parser will say so
 			}
 		}
 		inFlags = false
 		posVals = append(posVals, w.Text)
 	}
-	about := commandHelp(cmd)
 	var items []item
 	flagsOnly := !st.cur.Quoted && strings.HasPrefix(st.cur.Text, "-")
 	if inFlags && (st.cur.Text == "" && !st.cur.Quoted || flagsOnly) {
 		for _, p := range ps {
 			if p.Flag != "" && (!given[p.Flag] || p.Repeat) {
-				items = append(items, item{text: p.Flag, help: paramHelp(p), term: " "})
+				items = append(items, item{text: p.Flag, help: p.HelpLine(), term: " "})
 			}
 		}
 		if flagsOnly {
 			return st.wordSlot(about, items)
 		}
 	}
-	if len(posVals) >= len(positionals) {
+	n := len(posVals)
+	if last := len(positionals) - 1; last >= 0 && positionals[last].Rest && n > last {
+		n = last // it takes the words after it too
+	}
+	if n >= len(positionals) {
 		return st.wordSlot(about, items)
 	}
-	pos := st.positionalSlot(cmd, positionals[len(posVals)], posVals)
+	pos := st.valueSlot(positionals[n], qmpName, posVals)
 	if pos == nil {
 		return st.wordSlot(about, items)
 	}
@@ -103,79 +97,75 @@ func flagParam(ps []hmp.Param, w string) (hmp.Param, bool) {
 	return hmp.Param{}, false
 }
 
-// flagValueSlot completes the word after a flag that takes a value.
-func (st *state) flagValueSlot(cmd *hmp.Command, p hmp.Param) *slot {
-	if p.ValueVar == "CHANNEL" {
-		s := st.channelSlot()
-		if s != nil && s.about == "" {
-			s.about = paramHelp(p) + ": " + commandHelp(cmd)
-		}
-		return s
-	}
-	return st.wordSlot(paramHelp(p), nil)
-}
-
-// positionalSlot completes a positional argument: a URI, a migration
-// capability or parameter, an enum of the command's QMP arguments, or the
-// alternatives its placeholder lists ("on|off").
-func (st *state) positionalSlot(cmd *hmp.Command, p hmp.Param, before []string) *slot {
-	if p.PosVar == "URI" {
-		return st.uriSlot(st.cur.Text)
-	}
-	s := st.schema()
+// valueSlot completes the value of a param by its type; before are the
+// positional values given before it.
+func (st *state) valueSlot(p hmp.Param, qmpName string, before []string) *slot {
+	t := st.targetOrNewest()
 	var items []item
-	switch {
-	case s == nil:
-	case cmd.QMP == "migrate-set-capabilities" && p.Name == "capability":
-		for _, v := range capabilities(s) {
-			items = append(items, item{text: v, help: v + " (capability): on|off", term: " "})
+	switch p.Type {
+	case hmp.Channel:
+		return st.channelSlot()
+	case hmp.URI:
+		return st.uriSlot(st.cur.Text)
+	case hmp.CommandName:
+		if len(before) == 1 && before[0] == hmp.Info {
+			return st.infoSlot()
 		}
-	case cmd.QMP == "migrate-set-parameters" && p.Name == "parameter":
-		args := s.Args("migrate-set-parameters")
-		for _, n := range s.MemberNames(args) {
-			m, _ := s.Member(args, n)
-			if structured(s, m.Type) {
-				continue // HMP cannot set those
+		if len(before) == 0 {
+			return st.commandSlot(false)
+		}
+		return nil
+	case hmp.Monitor:
+		if st.c.src != nil {
+			for _, m := range st.c.src.Monitors() {
+				items = append(items, item{text: m, help: "monitor " + m, term: " "})
 			}
-			items = append(items, item{text: n, help: parameterHelp(s, m), term: " "})
 		}
-	case cmd.QMP == "migrate-set-parameters" && p.Name == "value" && len(before) > 0:
-		m, ok := s.Member(s.Args("migrate-set-parameters"), before[0])
+		return st.wordSlot(p.HelpLine(), items)
+	case hmp.Capability:
+		if t != nil {
+			for _, v := range t.Capabilities() {
+				items = append(items, item{text: v, help: v + " (capability): on|off", term: " "})
+			}
+		}
+	case hmp.Parameter:
+		if t != nil {
+			for _, m := range t.Parameters() {
+				items = append(items, item{text: m.Name, help: parameterHelp(t, m), term: " "})
+			}
+		}
+	case hmp.ParameterValue:
+		if t == nil || len(before) == 0 {
+			return nil
+		}
+		m, ok := t.Parameter(before[len(before)-1])
 		if !ok {
 			return nil
 		}
-		return &slot{prefix: st.cur.Text, items: valueItems(s, m.Type, " "), about: parameterHelp(s, m), quoted: st.cur.Quoted, start: true}
-	default:
-		if m, ok := s.Member(s.Args(cmd.QMP), p.Name); ok {
-			items = valueItems(s, m.Type, " ")
+		return &slot{prefix: st.cur.Text, items: valueItems(t.Schema, m.Type, " "), about: parameterHelp(t, m), quoted: st.cur.Quoted, start: true}
+	case hmp.Enum:
+		if t != nil {
+			if m, ok := t.Schema.Member(t.Schema.Args(qmpName), p.Member); ok {
+				items = valueItems(t.Schema, m.Type, " ")
+			}
 		}
-	}
-	if len(items) == 0 && strings.Contains(p.PosVar, "|") {
-		for _, v := range strings.Split(p.PosVar, "|") {
-			items = append(items, item{text: v, term: " "})
-		}
+	case hmp.Bool:
+		items = []item{{text: "on", term: " "}, {text: "off", term: " "}}
 	}
 	return st.wordSlot("", items)
 }
 
-// schema is the target's schema, or the newest built-in one when the
-// target is unknown (dry-run without one, a monitor not read yet).
-func (st *state) schema() *qmp.Schema {
+// targetOrNewest is the target's schema, or the newest built-in one when
+// the target is unknown (dry-run without one, a monitor not read yet).
+func (st *state) targetOrNewest() *hmp.Target {
 	if st.target != nil {
-		return st.target.Schema
+		return st.target
 	}
-	return st.c.newest()
+	return st.c.newestTarget()
 }
 
-func parameterHelp(s *qmp.Schema, m qmp.Member) string {
-	return m.Name + " (parameter): " + typeString(s, m.Type)
-}
-
-func capabilities(s *qmp.Schema) []string {
-	if e := s.Path(s.Args("migrate-set-capabilities"), "capabilities", "[]", "capability"); e != nil {
-		return e.Values
-	}
-	return nil
+func parameterHelp(t *hmp.Target, m qmp.Member) string {
+	return m.Name + " (parameter): " + typeString(t.Schema, m.Type)
 }
 
 // uriSlot completes a legacy URI: its protocol, then a path for unix:

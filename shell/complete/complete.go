@@ -16,27 +16,20 @@ import (
 	"unicode/utf8"
 
 	"github.com/hmpsh/hmpsh/hmp"
-	"github.com/hmpsh/hmpsh/qmp"
 )
-
-// ShellCommand is one of hmpsh's own commands of the interactive shell.
-type ShellCommand struct {
-	Name string // ".use"
-	Args string // "NAME"; a first argument called NAME completes monitor names
-	Help string // one line
-}
 
 // Source is what the completer can ask the live session. Every method may
 // return nil or nothing (dry-run has no monitors); it is called on each Tab,
 // so it must answer from what the session already has, never wait on a
 // QEMU.
 type Source interface {
-	Table() *hmp.Table
+	// Syntax is the session's line model: the command table and hmpsh's
+	// own commands.
+	Syntax() *hmp.Syntax
 	// Target is the schema of that monitor ("" = the current one); nil
 	// when unknown.
 	Target(monitor string) *hmp.Target
-	Monitors() []string            // the names @NAME takes
-	ShellCommands() []ShellCommand // help, .use, .connect, ...
+	Monitors() []string // the names @NAME takes
 }
 
 // Candidate is one completion of the word (or part of a word) before the
@@ -56,7 +49,7 @@ type Completer struct {
 	src Source
 
 	once  sync.Once
-	table *hmp.Table   // when the Source has none
+	sx    *hmp.Syntax  // when the Source has none: the table alone
 	known *hmp.Targets // the built-in schemas, for the channel syntax
 }
 
@@ -65,21 +58,21 @@ func New(src Source) *Completer { return &Completer{src: src} }
 
 func (c *Completer) load() {
 	c.once.Do(func() {
-		c.table = hmp.DefaultTable()
+		c.sx, _ = hmp.NewSyntax(hmp.DefaultTable(), nil)
 		// Without built-in schemas the channel syntax is unknown when a
 		// target has none; completion just offers less.
 		c.known, _ = hmp.KnownTargets()
 	})
 }
 
-func (c *Completer) getTable() *hmp.Table {
+func (c *Completer) syntax() *hmp.Syntax {
 	if c.src != nil {
-		if t := c.src.Table(); t != nil {
-			return t
+		if sx := c.src.Syntax(); sx != nil {
+			return sx
 		}
 	}
 	c.load()
-	return c.table
+	return c.sx
 }
 
 // newestTarget is the newest built-in target, or nil.
@@ -89,14 +82,6 @@ func (c *Completer) newestTarget() *hmp.Target {
 		return nil
 	}
 	return c.known.Newest()
-}
-
-// newest is the newest built-in schema, or nil.
-func (c *Completer) newest() *qmp.Schema {
-	if t := c.newestTarget(); t != nil {
-		return t.Schema
-	}
-	return nil
 }
 
 // Do is readline's AutoCompleter: the suffixes to insert after the cursor

@@ -21,25 +21,43 @@ var _ readline.AutoCompleter = (*Completer)(nil)
 // fakeSource is a session with two monitors: src on the newest built-in
 // QEMU and old on the oldest (7.2, which has no migration channels).
 type fakeSource struct {
-	table    *hmp.Table // nil: the completer uses hmp.DefaultTable
 	targets  map[string]*hmp.Target
 	monitors []string
 }
 
-func (f *fakeSource) Table() *hmp.Table              { return f.table }
+func (f *fakeSource) Syntax() *hmp.Syntax            { return syntax }
 func (f *fakeSource) Target(name string) *hmp.Target { return f.targets[name] }
 func (f *fakeSource) Monitors() []string             { return f.monitors }
-func (f *fakeSource) ShellCommands() []ShellCommand  { return shellCmds }
 
-var shellCmds = []ShellCommand{
-	{Name: "help", Args: "[COMMAND]", Help: "hmpsh's help for a command, or QEMU's own for the others"},
-	{Name: ".use", Args: "NAME", Help: "send lines without @NAME to monitor NAME"},
-	{Name: ".monitors", Help: "list the monitors"},
-	{Name: ".connect", Args: "NAME ADDR", Help: "connect monitor NAME at ADDR"},
-	{Name: ".exit", Help: "leave hmpsh"},
+// builtin stands in for the shell's own commands, which this package
+// cannot import.
+type builtin struct {
+	name      string
+	params    []hmp.Param
+	short     string
+	onMonitor bool
 }
 
-var table = hmp.DefaultTable()
+func (b builtin) Names() []string        { return []string{b.name} }
+func (b builtin) ParamList() []hmp.Param { return b.params }
+func (b builtin) Usage() string          { return hmp.Usage(b.name, b.params) }
+func (b builtin) Summary() string        { return b.short }
+func (b builtin) TakesMonitor() bool     { return b.onMonitor }
+
+var syntax = func() *hmp.Syntax {
+	name := hmp.Param{Name: "name", Type: hmp.Monitor}
+	sx, err := hmp.NewSyntax(hmp.DefaultTable(), []hmp.BuiltinEntry{
+		builtin{"help", []hmp.Param{{Name: "command", Type: hmp.CommandName, Optional: true, Rest: true}}, "hmpsh's help for a command, or QEMU's own for the others", true},
+		builtin{".use", []hmp.Param{name}, "send lines without @NAME to monitor NAME", false},
+		builtin{".monitors", nil, "list the monitors", false},
+		builtin{".connect", []hmp.Param{name, {Name: "addr", Type: hmp.Address}}, "connect monitor NAME at ADDR", false},
+		builtin{".exit", nil, "leave hmpsh", false},
+	})
+	if err != nil {
+		panic(err)
+	}
+	return sx
+}()
 
 var (
 	knownOnce sync.Once
@@ -63,7 +81,6 @@ func completers(t *testing.T) map[string]*Completer {
 	out := map[string]*Completer{}
 	for _, tg := range ts.List {
 		out[tg.Version()] = New(&fakeSource{
-			table:    table,
 			targets:  map[string]*hmp.Target{"": tg, "src": ts.Newest(), "old": ts.List[0]},
 			monitors: []string{"src", "old"},
 		})
@@ -464,8 +481,8 @@ func TestDescribe(t *testing.T) {
 		{"migrate ?", "migrate [-d] [-r] [-b] [-i] (-c CHANNEL [-c CHANNEL] | URI) -- migrate the VM to a destination given as channels or a URI"},
 		{"q?", "quit -- quit QEMU"}, // q is an alias
 		{"qu?", "query-..."},
-		{"migrate -c?", "-c CHANNEL (channel; may be repeated)"},
-		{"migrate -d?", "-d (detach)"},
+		{"migrate -c?", "-c CHANNEL: the destination as key=value pairs (help migrate lists the keys), or a legacy URI (may be repeated)"},
+		{"migrate -d?", "-d: return at once instead of waiting for the migration to end"},
 		{"migrate -c socket,type=inet,ho?", "host (string, required; socket,type=inet)"},
 		{"migrate -c socket,type=inet,host=?", "host (string, required; socket,type=inet)"},
 		{"migrate -c socket,po?", "port (string, required; socket,type=inet | socket,type=vsock)"},

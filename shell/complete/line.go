@@ -13,35 +13,28 @@ type state struct {
 	c        *Completer
 	prefixed bool // the line starts with @NAME
 	target   *hmp.Target
-	table    *hmp.Table
+	sx       *hmp.Syntax
 	words    []split.Word // the complete words before the one being typed
 	cur      split.Word   // the word being typed (Quoted: in an open quote)
 }
 
-// slotAt finds what the word ending at the end of text may be.
+// slotAt finds what the word ending at the end of text may be. The line
+// is read by the line model's own head (hmp.CutHead), as every line is.
 func (c *Completer) slotAt(text string) *slot {
-	rest := strings.TrimLeft(text, " \t")
-	st := &state{c: c, table: c.getTable()}
-	monitor := ""
-	// As the session reads it (shell.SplitPrefix): "@NAME " up to the
-	// first space.
-	if strings.HasPrefix(rest, "@") {
-		name, after, found := strings.Cut(rest[1:], " ")
-		if !found {
-			return c.monitorSlot(name)
-		}
-		monitor, rest, st.prefixed = name, after, true
+	h := hmp.CutHead(text)
+	if h.NameOnly {
+		return c.monitorSlot(h.Monitor)
 	}
-	if strings.HasPrefix(strings.TrimLeft(rest, " \t\n\r\v\f"), "{") {
-		return nil // a line of raw JSON
-	}
-	words, cur, ok := lexPartial(rest)
-	if !ok {
+	if h.JSON {
 		return nil
 	}
-	st.words, st.cur = words, cur
+	words, cur, ok := lexPartial(h.Body)
+	if !ok || hmp.CommentAt(words) < len(words) || hmp.CommentAt([]split.Word{cur}) == 0 {
+		return nil // unreadable, or in a comment
+	}
+	st := &state{c: c, sx: c.syntax(), prefixed: h.Prefixed, words: words, cur: cur}
 	if c.src != nil {
-		st.target = c.src.Target(monitor)
+		st.target = c.src.Target(h.Monitor)
 	}
 	return st.slot()
 }
@@ -53,7 +46,7 @@ func (c *Completer) slotAt(text string) *slot {
 func lexPartial(s string) (words []split.Word, cur split.Word, ok bool) {
 	ws, err := split.Words(s)
 	if err == nil {
-		if len(ws) == 0 || isSpace(s[len(s)-1]) {
+		if len(ws) == 0 || split.IsSpace(s[len(s)-1]) {
 			return ws, split.Word{Start: len(s), End: len(s)}, true
 		}
 		last := ws[len(ws)-1]
@@ -64,7 +57,7 @@ func lexPartial(s string) (words []split.Word, cur split.Word, ok bool) {
 	}
 	// An open quote: split reports it at the quote, which starts a word.
 	var se *split.SyntaxError
-	if !errors.As(err, &se) || se.Pos >= len(s) || s[se.Pos] != '"' || se.Pos > 0 && !isSpace(s[se.Pos-1]) {
+	if !errors.As(err, &se) || se.Pos >= len(s) || s[se.Pos] != '"' || se.Pos > 0 && !split.IsSpace(s[se.Pos-1]) {
 		return nil, split.Word{}, false
 	}
 	ws, err = split.Words(s[:se.Pos])
@@ -80,57 +73,32 @@ func lexPartial(s string) (words []split.Word, cur split.Word, ok bool) {
 	return ws, split.Word{Text: open[0].Text, Start: se.Pos, End: len(s), Quoted: true}, true
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
-
-// slot dispatches on the words before the cursor.
+// slot dispatches on the words before the cursor, as the line model
+// classifies them.
 func (st *state) slot() *slot {
 	if len(st.words) == 0 {
 		return st.commandSlot(true)
 	}
-	name := st.words[0].Text
-	switch {
-	case name == "help":
-		// hmpsh's help (table, shell commands) and QEMU's own.
-		switch {
-		case len(st.words) == 1:
-			return st.commandSlot(false)
-		case len(st.words) == 2 && st.words[1].Text == "info":
-			return st.infoSlot()
+	first := st.words[0]
+	if b := st.sx.LookupBuiltin(first.Text); b != nil && !first.Quoted {
+		if st.prefixed && !b.TakesMonitor() {
+			return nil // it does not run on a monitor
 		}
-		return nil
-	case name == "info":
+		return st.argsSlot(b.ParamList(), "", builtinHelp(b), st.words[1:])
+	}
+	if first.Text == hmp.Info && !first.Quoted {
 		if len(st.words) == 1 {
 			return st.infoSlot()
 		}
-		if cmd := st.table.Get("info " + st.words[1].Text); cmd != nil {
-			return st.argsSlot(cmd, st.words[2:])
-		}
-		return nil
 	}
-	if !st.prefixed {
-		for _, sc := range st.shellCommands() {
-			if sc.Name == name {
-				return st.shellArgSlot(sc)
-			}
-		}
-	}
-	if cmd := st.table.Get(name); cmd != nil && !strings.HasPrefix(cmd.Name, "info ") {
-		return st.argsSlot(cmd, st.words[1:])
-	}
-	// As the translator decides: a QMP command that QEMU's HMP lacks.
-	if t := st.target; t != nil && t.Schema.Command(name) != nil && !t.IsHMPCommand(name) {
-		return st.qmpSlot(name)
+	cl := st.sx.Classify(st.words)
+	switch {
+	case cl.Kind == hmp.Native:
+		return st.argsSlot(cl.Command.Params, cl.Command.QMP, commandHelp(cl.Command), cl.Args)
+	case cl.Kind == hmp.Passthrough && st.target != nil && st.target.KindOf(cl.Name) == hmp.QMPArgs:
+		return st.qmpSlot(cl.Name)
 	}
 	return nil
-}
-
-func (st *state) shellCommands() []ShellCommand {
-	if st.c.src == nil {
-		return nil
-	}
-	return st.c.src.ShellCommands()
 }
 
 func (c *Completer) monitorSlot(partial string) *slot {
@@ -154,8 +122,8 @@ func (st *state) wordSlot(about string, items []item) *slot {
 func (st *state) commandSlot(withQMP bool) *slot {
 	var items []item
 	hasInfo := false
-	for _, cmd := range st.table.Commands {
-		if strings.HasPrefix(cmd.Name, "info ") {
+	for _, cmd := range st.sx.Table.Commands {
+		if cmd.IsInfo() {
 			hasInfo = true
 			continue
 		}
@@ -165,14 +133,16 @@ func (st *state) commandSlot(withQMP bool) *slot {
 		}
 	}
 	if !st.prefixed {
-		for _, sc := range st.shellCommands() {
-			items = append(items, item{text: sc.Name, help: shellHelp(sc), term: " "})
+		for _, b := range st.sx.Builtins() {
+			for _, n := range b.Names() {
+				items = append(items, item{text: n, help: builtinHelp(b), term: " "})
+			}
 		}
 	}
 	if t := st.target; t != nil {
 		for _, e := range hmp.ParseHelp(t.Schema.HMPHelp) {
 			for _, n := range e.Names {
-				if validName(n) {
+				if hmp.ValidName(n) {
 					items = append(items, item{text: n, help: helpEntry("", e), term: " "})
 				}
 			}
@@ -181,7 +151,7 @@ func (st *state) commandSlot(withQMP bool) *slot {
 			for _, n := range t.Schema.Commands() {
 				// The help costs a walk of the arguments: only for
 				// the names that can be shown.
-				if strings.HasPrefix(n, st.cur.Text) && !t.IsHMPCommand(n) {
+				if strings.HasPrefix(n, st.cur.Text) && t.KindOf(n) == hmp.QMPArgs {
 					items = append(items, item{text: n, help: qmpCommandHelp(t, n), term: " "})
 				}
 			}
@@ -189,7 +159,7 @@ func (st *state) commandSlot(withQMP bool) *slot {
 	}
 	if hasInfo {
 		// After QEMU's own "info [subcommand] -- ..." when there is one.
-		items = append(items, item{text: "info", help: "info SUBCOMMAND -- show information (info ? lists the subcommands)", term: " "})
+		items = append(items, item{text: hmp.Info, help: "info SUBCOMMAND -- show information (info ? lists the subcommands)", term: " "})
 	}
 	return st.wordSlot("", items)
 }
@@ -197,15 +167,15 @@ func (st *state) commandSlot(withQMP bool) *slot {
 // infoSlot offers info subcommands: the table's and QEMU's.
 func (st *state) infoSlot() *slot {
 	var items []item
-	for _, cmd := range st.table.Commands {
-		if sub, ok := strings.CutPrefix(cmd.Name, "info "); ok {
-			items = append(items, item{text: sub, help: commandHelp(cmd), term: " "})
+	for _, cmd := range st.sx.Table.Commands {
+		if cmd.IsInfo() {
+			items = append(items, item{text: cmd.InfoName(), help: commandHelp(cmd), term: " "})
 		}
 	}
 	if t := st.target; t != nil {
 		for _, e := range hmp.ParseHelp(t.Schema.HMPInfoHelp) {
 			for _, n := range e.Names {
-				if validName(n) {
+				if hmp.ValidName(n) {
 					items = append(items, item{text: n, help: helpEntry("info ", e), term: " "})
 				}
 			}
@@ -214,40 +184,12 @@ func (st *state) infoSlot() *slot {
 	return st.wordSlot("info SUBCOMMAND -- show information", items)
 }
 
-// shellArgSlot completes the first argument of a shell command whose
-// usage calls it NAME: a monitor.
-func (st *state) shellArgSlot(sc ShellCommand) *slot {
-	s := st.wordSlot(shellHelp(sc), nil)
-	first, _, _ := strings.Cut(sc.Args, " ")
-	if len(st.words) != 1 || first != "NAME" || st.c.src == nil {
-		return s
-	}
-	for _, m := range st.c.src.Monitors() {
-		s.items = append(s.items, item{text: m, help: "monitor " + m, term: " "})
-	}
-	return s
-}
-
-// validName drops what QEMU's help text has besides names (the "?" alias
-// of help, drive_add's unindented continuation lines).
-func validName(n string) bool {
-	if n == "" {
-		return false
-	}
-	for _, c := range n {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 func commandHelp(cmd *hmp.Command) string {
 	return cmd.Usage() + " -- " + cmd.Short
 }
 
-func shellHelp(sc ShellCommand) string {
-	return strings.TrimSpace(sc.Name+" "+sc.Args) + " -- " + sc.Help
+func builtinHelp(b hmp.BuiltinEntry) string {
+	return b.Usage() + " -- " + b.Summary()
 }
 
 func helpEntry(prefix string, e hmp.HelpEntry) string {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/qmp"
 )
 
@@ -61,7 +62,7 @@ func (st *state) qmpSlot(name string) *slot {
 		}
 		seen[next] = true
 		term := "="
-		if structured(s, e.Element) {
+		if hmp.Structured(s, e.Element) {
 			term = "."
 		}
 		for i := range seen {
@@ -74,20 +75,20 @@ func (st *state) qmpSlot(name string) *slot {
 				tags[rest] = v
 			}
 		}
-		for _, kk := range flatKeys(s, e, tags, "") {
-			full := head + kk.m.Name
+		for _, ku := range hmp.Keys(hmp.Flatten(s, e), tags) {
+			full := head + ku.Name
 			if _, done := given[full]; done {
 				continue
 			}
 			term := "="
-			if structured(s, kk.m.Type) {
+			if hmp.Structured(s, ku.Type) {
 				term = "."
 			}
-			extra := requiredness(kk.m)
-			if len(kk.where) > 0 {
-				extra += "; " + strings.Join(kk.where, " | ")
+			extra := requiredness(ku.Member)
+			if where := ku.Where(""); len(where) > 0 {
+				extra += "; " + strings.Join(where, " | ")
 			}
-			out.items = append(out.items, item{text: full, help: head + memberHelp(s, kk.m, extra), term: term})
+			out.items = append(out.items, item{text: full, help: head + memberHelp(s, ku.Member, extra), term: term})
 		}
 	}
 	return out
@@ -124,7 +125,7 @@ func structuredBranch(s *qmp.Schema, e *qmp.Entity) *qmp.Entity {
 		return e
 	}
 	for _, m := range e.Members {
-		if structured(s, m.Type) {
+		if hmp.Structured(s, m.Type) {
 			return s.Entity(m.Type)
 		}
 	}

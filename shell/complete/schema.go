@@ -47,12 +47,6 @@ func typeStringDepth(s *qmp.Schema, typ string, depth int) string {
 	return e.MetaType
 }
 
-// structured reports whether a type takes sub-keys (an object or a list).
-func structured(s *qmp.Schema, typ string) bool {
-	e := s.Entity(typ)
-	return e != nil && (e.MetaType == "object" || e.MetaType == "array")
-}
-
 // valueItems are the values a scalar of type typ can be given by name: an
 // enum's values, on and off for a boolean, both for an alternate of them.
 func valueItems(s *qmp.Schema, typ, term string) []item {
@@ -123,65 +117,4 @@ func qmpCommandHelp(t *hmp.Target, name string) string {
 		h += "; optional: " + strings.Join(opt, ", ")
 	}
 	return h
-}
-
-// key is a member reachable by a flat key=value list from a union,
-// with the variants it belongs to.
-type key struct {
-	m     qmp.Member
-	where []string // "socket,type=inet", "rdma"
-}
-
-// flatKeys lists the members of object e as QAPI flattens unions: the
-// base members, then those of the variant the tag given selects, or of
-// every variant when it is not given yet, recursively. implied is the tag
-// whose value is written bare ("socket", not "transport=socket").
-func flatKeys(s *qmp.Schema, e *qmp.Entity, given map[string]string, implied string) []key {
-	var out []key
-	index := map[string]int{}
-	var walk func(e *qmp.Entity, where string, depth int)
-	add := func(m qmp.Member, where string) {
-		if i, ok := index[m.Name]; ok {
-			if where != "" {
-				out[i].where = append(out[i].where, where)
-			}
-			return
-		}
-		index[m.Name] = len(out)
-		k := key{m: m}
-		if where != "" {
-			k.where = []string{where}
-		}
-		out = append(out, k)
-	}
-	walk = func(e *qmp.Entity, where string, depth int) {
-		if e == nil || depth > 8 {
-			return
-		}
-		for _, m := range e.Members {
-			add(m, where)
-		}
-		if e.Tag == "" {
-			return
-		}
-		branch := func(c string) string {
-			w := c
-			if e.Tag != implied {
-				w = e.Tag + "=" + c
-			}
-			if where != "" {
-				w = where + "," + w
-			}
-			return w
-		}
-		if v, ok := given[e.Tag]; ok {
-			walk(s.Variant(e, v), branch(v), depth+1)
-			return
-		}
-		for _, v := range e.Variants {
-			walk(s.Entity(v.Type), branch(v.Case), depth+1)
-		}
-	}
-	walk(e, "", 0)
-	return out
 }

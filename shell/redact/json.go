@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/hmpsh/hmpsh/split"
 )
 
 // jsonLine redacts a line of raw JSON. It scans tokens rather than
@@ -35,7 +37,7 @@ func jsonLine(s string) string {
 				member = key
 			}
 			isKey = false
-		case isSpace(c):
+		case split.IsSpace(c):
 		case member != "" && (c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'):
 			// A number (or a bare word) where a secret string goes.
 			end := i

@@ -33,34 +33,27 @@ package redact
 import (
 	"strings"
 
+	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/split"
 )
 
 // Mask replaces a secret.
 const Mask = "***"
 
-// Line returns line with its secret values replaced by Mask.
+// Line returns line with its secret values replaced by Mask. It reads the
+// line's head (@NAME, a line of JSON) through the line model, as the
+// session does.
 func Line(line string) string {
-	// An "@NAME " prefix picks the monitor; the line proper follows. A
-	// name is cut at any white space here (the session cuts at a space)
-	// so that a mistyped prefix does not hide the line from redaction.
-	rest := strings.TrimLeft(line, " \t")
-	if strings.HasPrefix(rest, "@") {
-		i := strings.IndexFunc(rest, func(r rune) bool { return r < 0x80 && isSpace(byte(r)) })
-		if i < 0 {
-			return line
-		}
-		head := len(line) - len(rest) + i
-		return line[:head] + Line(line[head:])
-	}
-	if strings.HasPrefix(strings.TrimLeft(rest, " \t\n\r\v\f"), "{") {
+	h := hmp.CutHead(line)
+	switch {
+	case h.NameOnly:
+		return line
+	case h.Prefixed:
+		return line[:h.Offset] + Line(h.Body)
+	case h.JSON:
 		return jsonLine(line)
 	}
 	return hmpLine(line)
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
 // is compares names as QEMU's are written, ignoring ASCII case only (a

@@ -1,0 +1,237 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hmpsh/hmpsh/hmp"
+	"github.com/hmpsh/hmpsh/internal/suggest"
+)
+
+// Command is one of hmpsh's own commands, in the style of Go's cmd/go
+// base.Command: everything about it is in one struct, and usage and help
+// are generated from it. Its name starts with a dot, which no QEMU HMP
+// command has, so it can never hide one; "help" is the exception, on
+// purpose. A line runs it in every mode (the shell, -c, -f, standard
+// input); with CLI set it is a subcommand too: "hmpsh help migrate".
+type Command struct {
+	Name     string
+	Aliases  []string
+	Params   []hmp.Param // typed as the HMP table's are: parsing, usage and completion follow
+	Short    string      // one line
+	Long     string
+	Examples []hmp.Example
+	CLI      bool // also "hmpsh NAME ARGS..."
+	// OnMonitor: "@NAME" before it picks the monitor it is about; the
+	// others act on the session and take no @NAME.
+	OnMonitor bool
+	Run       func(ctx context.Context, s *Session, c *hmp.Call) error
+	// Dry is what --dry-run does instead of Run, for a command that acts
+	// on monitors; nil when Run sends nothing and can run as it is.
+	Dry func(s *Session, ln *hmp.Line) error
+}
+
+// The methods the line model and the completer read (hmp.BuiltinEntry).
+func (c *Command) Names() []string        { return append([]string{c.Name}, c.Aliases...) }
+func (c *Command) ParamList() []hmp.Param { return c.Params }
+func (c *Command) Usage() string          { return hmp.Usage(c.Name, c.Params) }
+func (c *Command) Summary() string        { return c.Short }
+func (c *Command) TakesMonitor() bool     { return c.OnMonitor }
+
+// dryExit: a dry run shows .exit and stops there too.
+func dryExit(s *Session, ln *hmp.Line) error {
+	showLine(s, ln)
+	return errExit
+}
+
+// errExit ends the shell or a script, successfully.
+var errExit = errors.New("exit")
+
+// commands is hmpsh's own command table. It is built anew for each use:
+// tables are values, not package state.
+func commands() []*Command {
+	monitorParam := hmp.Param{Name: "name", Type: hmp.Monitor, Help: "a monitor's name, as .monitors lists them"}
+	return []*Command{
+		{
+			Name:    "help",
+			Aliases: []string{".help"},
+			Params:  []hmp.Param{{Name: "command", Type: hmp.CommandName, Optional: true, Rest: true, Help: "a command of hmpsh's table, or one of its own"}},
+			Short:   "hmpsh's help: the commands, or one command with examples",
+			Long: `Without COMMAND, list the commands hmpsh translates itself and its own.
+For a command of hmpsh's table the help comes from its entry: usage,
+details, the CHANNEL keys of the connected QEMU's schema, examples. For
+any other HMP command, "help COMMAND" is QEMU's own help.`,
+			Examples:  []hmp.Example{{Line: "help"}, {Line: "help migrate"}, {Line: "help info status"}, {Line: "help savevm", Note: "QEMU's own help"}},
+			CLI:       true,
+			OnMonitor: true,
+			Run:       runHelp,
+		},
+		{
+			Name:     ".use",
+			Params:   []hmp.Param{monitorParam},
+			Short:    "send lines without @NAME to monitor NAME",
+			Examples: []hmp.Example{{Line: ".use dst"}},
+			Run: func(_ context.Context, s *Session, c *hmp.Call) error {
+				name, _ := c.Arg("name")
+				return s.mons.use(name)
+			},
+			Dry: showLine,
+		},
+		{
+			Name:     ".monitors",
+			Short:    "list the monitors: name, address, QEMU version, state",
+			Examples: []hmp.Example{{Line: ".monitors"}},
+			Run:      runMonitors,
+			Dry:      showLine,
+		},
+		{
+			Name: ".connect",
+			Params: []hmp.Param{monitorParam,
+				{Name: "addr", Type: hmp.Address, Help: "unix:PATH, tcp:HOST:PORT, or a path"}},
+			Short:    "connect (or reconnect) monitor NAME at ADDR",
+			Examples: []hmp.Example{{Line: ".connect dst unix:/tmp/dst.sock"}},
+			Run: func(ctx context.Context, s *Session, c *hmp.Call) error {
+				name, _ := c.Arg("name")
+				addr, _ := c.Arg("addr")
+				m, err := s.Connect(ctx, name, addr)
+				if err != nil {
+					return err
+				}
+				s.pr.connected(m)
+				return nil
+			},
+			Dry: showLine,
+		},
+		{
+			Name:     ".disconnect",
+			Params:   []hmp.Param{monitorParam},
+			Short:    "disconnect monitor NAME (its QEMU keeps running)",
+			Examples: []hmp.Example{{Line: ".disconnect dst"}},
+			Run: func(_ context.Context, s *Session, c *hmp.Call) error {
+				name, _ := c.Arg("name")
+				return s.Disconnect(name)
+			},
+			Dry: showLine,
+		},
+		{
+			Name:     ".exit",
+			Short:    "leave hmpsh, or end a script here (Ctrl-D does the same in the shell)",
+			Examples: []hmp.Example{{Line: ".exit"}},
+			Run:      func(context.Context, *Session, *hmp.Call) error { return errExit },
+			Dry:      dryExit,
+		},
+	}
+}
+
+// NewSyntax is the line model of the standard HMP table and hmpsh's own
+// commands.
+func NewSyntax() (*hmp.Syntax, error) {
+	cmds := commands()
+	entries := make([]hmp.BuiltinEntry, len(cmds))
+	for i, c := range cmds {
+		entries[i] = c
+	}
+	return hmp.NewSyntax(hmp.DefaultTable(), entries)
+}
+
+// ownCommands are the session's own commands, as the line model has them.
+func (s *Session) ownCommands() []*Command {
+	var out []*Command
+	for _, b := range s.sx.Builtins() {
+		out = append(out, b.(*Command))
+	}
+	return out
+}
+
+func runHelp(_ context.Context, s *Session, c *hmp.Call) error {
+	name, ok := c.Arg("command")
+	if !ok {
+		s.pr.text(s.helpIndex())
+		return nil
+	}
+	monitor := ""
+	if c.Line != nil {
+		monitor = c.Line.Monitor
+	}
+	text, err := s.helpFor(name, s.helpTarget(monitor))
+	if err != nil {
+		return err
+	}
+	s.pr.text(text)
+	return nil
+}
+
+// helpFor is the help of a command of hmpsh's table or of its own; t is
+// the QEMU whose CHANNEL keys it shows.
+func (s *Session) helpFor(name string, t *hmp.Target) (string, error) {
+	var b strings.Builder
+	if cmd := s.sx.Table.Get(name); cmd != nil {
+		cmd.WriteHelp(&b, t)
+		return b.String(), nil
+	}
+	if e := s.sx.LookupBuiltin(name); e != nil {
+		c := e.(*Command)
+		hmp.WriteDoc(&b, c.Usage(), c.Short, c.Aliases, c.Long, c.Params, c.Examples)
+		hmp.WriteExamples(&b, c.Examples)
+		return b.String(), nil
+	}
+	names := append(s.sx.Table.Names(), s.sx.BuiltinNames()...)
+	msg := fmt.Sprintf("help: no command %q in hmpsh's table", name)
+	if sug := suggest.Closest(name, names); sug != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", sug)
+	}
+	return "", fmt.Errorf("%s; other HMP commands are QEMU's own: see its help", msg)
+}
+
+// helpTarget is the QEMU whose schema help shows the CHANNEL keys of:
+// the monitor's ("" the current one) when it is known, else the newest
+// built in.
+func (s *Session) helpTarget(monitor string) *hmp.Target {
+	if s.dry != nil {
+		return s.dry
+	}
+	if m := s.mons.lookup(monitor); m != nil {
+		if t := m.loadedTarget(); t != nil {
+			return t
+		}
+	}
+	return s.known.Newest()
+}
+
+// helpIndex lists every command: the table's and hmpsh's own.
+func (s *Session) helpIndex() string {
+	var b strings.Builder
+	b.WriteString("Commands hmpsh translates itself:\n")
+	s.sx.Table.WriteIndex(&b)
+	b.WriteString("\nhmpsh's own commands:\n")
+	own := s.ownCommands()
+	width := 0
+	for _, c := range own {
+		width = max(width, len(c.Usage()))
+	}
+	for _, c := range own {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.Usage(), c.Short)
+	}
+	b.WriteString(`
+Any other line goes to QEMU: an HMP command (help COMMAND shows QEMU's
+help), a QMP command with key=value arguments, or a line of JSON.
+"@NAME LINE" runs a line on monitor NAME; "#" starts a comment. In the
+shell, Tab completes, "?" after a word describes it, Ctrl-R searches the
+history.
+`)
+	return b.String()
+}
+
+func runMonitors(_ context.Context, s *Session, _ *hmp.Call) error {
+	cur := s.mons.current()
+	var rows []monitorRow
+	for _, m := range s.mons.list() {
+		v := m.Version()
+		rows = append(rows, monitorRow{Name: m.Name, Addr: m.Addr, QEMU: v.String(), Package: strings.TrimSpace(v.Package),
+			State: s.mons.state(m), Current: m == cur})
+	}
+	s.pr.monitors(rows)
+	return nil
+}
