@@ -36,7 +36,7 @@ func readDestination(c *Call, channels []string, uri string, hasURI bool, role t
 	if cs == nil {
 		return nil, c.Errorf("no schema knows MigrationChannel")
 	}
-	d := &destination{}
+	d := &destination{chans: make([]transports.Channel, 0, len(specs)), objs: make([]qmp.Object, 0, len(specs))}
 	for _, spec := range specs {
 		ch, obj, err := cs.Parse(spec)
 		if err != nil {

@@ -169,6 +169,7 @@ type Call struct {
 	Target *Target // set when the call is translated
 	params []Param
 	vals   []callValue // in the order given
+	buf    [4]callValue
 }
 
 type callValue struct {
@@ -229,9 +230,7 @@ func (c *Call) Errorf(format string, a ...any) error {
 // positionals, and nothing after them.
 func ParseArgs(name string, ps []Param, words []split.Word) (*Call, error) {
 	c := &Call{Name: name, params: ps}
-	if len(words) > 0 {
-		c.vals = make([]callValue, 0, len(words))
-	}
+	c.vals = c.buf[:0]
 	usage := func() string { return Usage(name, ps) }
 	// quoteHint explains the usual cause of a stray word right after a
 	// value: a CHANNEL or URI with spaces that was not quoted.

@@ -27,6 +27,9 @@ type Target struct {
 
 	chOnce sync.Once
 	ch     *ChannelSyntax
+
+	sendsOnce sync.Once
+	sends     map[string]bool // sendsChannels of migrate and migrate-incoming
 }
 
 // NewTarget makes a target of a QEMU's schema, with ref (the newest known
@@ -54,6 +57,19 @@ func (t *Target) Version() string { return t.Schema.QEMU.Short() }
 // should carry a channels list: it has one and does not still require
 // uri (QEMU 8.2.0 and 8.2.1 had channels but a mandatory uri).
 func (t *Target) sendsChannels(command string) bool {
+	t.sendsOnce.Do(func() {
+		t.sends = map[string]bool{}
+		for _, cmd := range []string{"migrate", "migrate-incoming"} {
+			t.sends[cmd] = t.readSendsChannels(cmd)
+		}
+	})
+	if v, ok := t.sends[command]; ok {
+		return v
+	}
+	return t.readSendsChannels(command)
+}
+
+func (t *Target) readSendsChannels(command string) bool {
 	args := t.Schema.Args(command)
 	ch, hasCh := t.Schema.Member(args, "channels")
 	uri, hasURI := t.Schema.Member(args, "uri")

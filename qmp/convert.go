@@ -62,57 +62,85 @@ func (e *ArgError) Error() string {
 	return b.String()
 }
 
-// node is a key=value string turned into a tree by its dotted keys.
+// node is a key=value string turned into a tree by its dotted keys. The
+// nodes of one tree live in one slice, and a node's children are a list
+// in the order they were first given: a line is converted with few
+// allocations.
 type node struct {
-	key      string // full dotted key of this node
-	value    *string
-	children map[string]*node
-	order    []string
+	key         string // full dotted key of this node
+	name        string // the last part of key
+	value       string
+	hasValue    bool
+	first, last *node // children
+	next        *node // sibling
+	count       int   // children
 }
 
-func (n *node) child(name string) *node { return n.children[name] }
+func (n *node) child(name string) *node {
+	for c := n.first; c != nil; c = c.next {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
 
 func buildTree(pairs []Pair, prefix string) (*node, error) {
-	root := &node{key: prefix}
+	size := 1
+	for _, p := range pairs {
+		size += 1 + strings.Count(p.Key, ".")
+	}
+	arena := make([]node, 1, size)
+	root := &arena[0]
+	root.key = prefix
 	for _, p := range pairs {
 		if p.Key == "" {
 			return nil, &ArgError{Problem: fmt.Sprintf("%q has an empty key", "="+p.Value)}
 		}
 		n := root
-		parts := strings.Split(p.Key, ".")
-		for i, part := range parts {
-			full := joinKey(prefix, strings.Join(parts[:i+1], "."))
+		for start := 0; start <= len(p.Key); {
+			end := strings.IndexByte(p.Key[start:], '.')
+			if end < 0 {
+				end = len(p.Key)
+			} else {
+				end += start
+			}
+			part := p.Key[start:end]
+			full := joinKey(prefix, p.Key[:end])
 			if part == "" {
 				return nil, &ArgError{Key: full, Problem: "has an empty part between dots"}
 			}
-			if n.value != nil {
+			if n.hasValue {
 				return nil, &ArgError{Key: n.key, Problem: "is given both a value and sub-keys"}
 			}
-			if n.children == nil {
-				n.children = map[string]*node{}
-			}
-			c := n.children[part]
+			c := n.child(part)
 			if c == nil {
-				c = &node{key: full}
-				n.children[part] = c
-				n.order = append(n.order, part)
+				arena = append(arena, node{key: full, name: part})
+				c = &arena[len(arena)-1]
+				if n.last == nil {
+					n.first = c
+				} else {
+					n.last.next = c
+				}
+				n.last = c
+				n.count++
 			}
 			n = c
+			start = end + 1
 		}
-		if n.value != nil {
+		if n.hasValue {
 			return nil, &ArgError{Key: n.key, Problem: "is given twice"}
 		}
-		if n.children != nil {
+		if n.first != nil {
 			return nil, &ArgError{Key: n.key, Problem: "is given both a value and sub-keys"}
 		}
-		v := p.Value
-		n.value = &v
+		n.value, n.hasValue = p.Value, true
 	}
 	return root, nil
 }
 
 // isGroup reports whether n holds sub-keys rather than a value.
-func (n *node) isGroup() bool { return n.value == nil }
+func (n *node) isGroup() bool { return !n.hasValue }
 
 func joinKey(prefix, k string) string {
 	if prefix == "" {
@@ -165,8 +193,7 @@ func (s *Schema) ConvertValue(command, member, value string, opt *ConvertOptions
 		opt = &ConvertOptions{}
 	}
 	c := converter{s: s, opt: opt}
-	v := value
-	return c.value(s.entities[m.Type], &node{key: member, value: &v})
+	return c.value(s.entities[m.Type], &node{key: member, name: member, value: value, hasValue: true})
 }
 
 // MemberNames lists the member names of an object, variants included.
@@ -212,7 +239,7 @@ func (c *converter) value(t *Entity, n *node) (any, error) {
 		}
 		return nil, &ArgError{Key: n.key, Problem: fmt.Sprintf("takes a single value (%s), not sub-keys", c.describe(t))}
 	}
-	v := *n.value
+	v := n.value
 	switch t.MetaType {
 	case "builtin":
 		return c.scalar(t.Name, n.key, v)
@@ -249,7 +276,7 @@ func (c *converter) alternate(t *Entity, n *node) (any, error) {
 	if c.opt.StringFirst {
 		for _, m := range t.Members {
 			if m.Type == "str" {
-				return *n.value, nil
+				return n.value, nil
 			}
 		}
 	}
@@ -272,9 +299,9 @@ func (c *converter) alternate(t *Entity, n *node) (any, error) {
 		}
 	}
 	if str {
-		return *n.value, nil
+		return n.value, nil
 	}
-	return nil, &ArgError{Key: n.key, Value: *n.value, Problem: "none of " + strings.Join(tried, ", ")}
+	return nil, &ArgError{Key: n.key, Value: n.value, Problem: "none of " + strings.Join(tried, ", ")}
 }
 
 func (c *converter) scalar(typ, key, v string) (any, error) {
@@ -344,80 +371,98 @@ func (c *converter) describe(t *Entity) string {
 	return t.MetaType
 }
 
-// objectFields lists the members of object t that apply to n: the base
-// members and, once the tag's value is known, the members of its branch,
-// recursively (QAPI flattens nested unions onto one level). missing is
-// the first tag not given, whose branch members are not known yet.
-func (c *converter) objectFields(t *Entity, n *node) (fields []Member, missing string, err error) {
-	fields = append([]Member(nil), t.Members...)
-	if t.Tag == "" {
-		return fields, "", nil
-	}
-	tag := n.child(t.Tag)
-	if tag == nil {
-		return fields, t.Tag, nil
-	}
-	if tag.isGroup() {
-		// Reported by the caller: a tag takes a single value.
-		return fields, "", nil
-	}
-	m, _ := c.s.Member(t, t.Tag)
-	if enum := c.s.entities[m.Type]; enum != nil && !enum.HasValue(*tag.value) {
-		return nil, "", &ArgError{Key: tag.key, Value: *tag.value, Problem: "unknown value", Valid: enum.Values, Kind: "values", Suggest: Suggest(*tag.value, enum.Values)}
-	}
-	if b := c.s.Variant(t, *tag.value); b != nil {
-		more, missing, err := c.objectFields(b, n)
-		if err != nil {
-			return nil, "", err
+// branches lists object t and the variants its members select, as QAPI
+// flattens unions onto one level: t, then the branch of t's tag value,
+// then the branch of that branch's tag, and so on. missing is the first
+// tag not given, whose branch is not known yet.
+func (c *converter) branches(t *Entity, n *node, chain []*Entity) (_ []*Entity, missing string, err error) {
+	for e := t; e != nil && len(chain) < 16; {
+		chain = append(chain, e)
+		if e.Tag == "" {
+			break
 		}
-		return append(fields, more...), missing, nil
+		tag := n.child(e.Tag)
+		if tag == nil {
+			return chain, e.Tag, nil
+		}
+		if tag.isGroup() {
+			// Reported by the caller: a tag takes a single value.
+			break
+		}
+		m, _ := c.s.Member(e, e.Tag)
+		if enum := c.s.entities[m.Type]; enum != nil && !enum.HasValue(tag.value) {
+			return nil, "", &ArgError{Key: tag.key, Value: tag.value, Problem: "unknown value", Valid: enum.Values, Kind: "values", Suggest: Suggest(tag.value, enum.Values)}
+		}
+		e = c.s.Variant(e, tag.value)
 	}
-	return fields, "", nil
+	return chain, "", nil
+}
+
+// knownKeys lists the member names of a chain of branches, for errors.
+func knownKeys(chain []*Entity) []string {
+	var known []string
+	for _, e := range chain {
+		for _, m := range e.Members {
+			known = append(known, m.Name)
+		}
+	}
+	return known
+}
+
+func hasMember(chain []*Entity, name string) bool {
+	for _, e := range chain {
+		for _, m := range e.Members {
+			if m.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *converter) object(t *Entity, n *node) (any, error) {
-	fields, missingTag, err := c.objectFields(t, n)
+	var buf [4]*Entity
+	chain, missingTag, err := c.branches(t, n, buf[:0])
 	if err != nil {
 		return nil, err
-	}
-	known := make([]string, len(fields))
-	for i, f := range fields {
-		known[i] = f.Name
 	}
 	// Without its tag a union's branch keys would all look unknown
 	// ("type=inet" without transport=socket): the tag is what is missing.
 	if missingTag != "" {
-		return nil, &ArgError{Key: joinKey(n.key, missingTag), Problem: "is missing (required)", Valid: known, Kind: "keys"}
+		return nil, &ArgError{Key: joinKey(n.key, missingTag), Problem: "is missing (required)", Valid: knownKeys(chain), Kind: "keys"}
 	}
-	for _, k := range n.order {
-		if !slices.Contains(known, k) {
-			return nil, &ArgError{Key: n.children[k].key, Problem: "is unknown", Valid: known, Kind: "keys", Suggest: Suggest(k, known)}
+	for k := n.first; k != nil; k = k.next {
+		if !hasMember(chain, k.name) {
+			known := knownKeys(chain)
+			return nil, &ArgError{Key: k.key, Problem: "is unknown", Valid: known, Kind: "keys", Suggest: Suggest(k.name, known)}
 		}
 	}
-	obj := Object{}
-	for _, f := range fields {
-		child := n.child(f.Name)
-		if child == nil {
-			if !f.Optional {
-				return nil, &ArgError{Key: joinKey(n.key, f.Name), Problem: "is missing (required)", Valid: known, Kind: "keys"}
+	obj := make(Object, 0, n.count)
+	for _, e := range chain {
+		for _, f := range e.Members {
+			child := n.child(f.Name)
+			if child == nil {
+				if !f.Optional {
+					return nil, &ArgError{Key: joinKey(n.key, f.Name), Problem: "is missing (required)", Valid: knownKeys(chain), Kind: "keys"}
+				}
+				continue
 			}
-			continue
+			v, err := c.value(c.s.entities[f.Type], child)
+			if err != nil {
+				return nil, err
+			}
+			obj = append(obj, Field{f.Name, v})
 		}
-		v, err := c.value(c.s.entities[f.Type], child)
-		if err != nil {
-			return nil, err
-		}
-		obj = append(obj, Field{f.Name, v})
 	}
 	return obj, nil
 }
 
 func (c *converter) array(t *Entity, n *node) (any, error) {
-	idx := make([]int, 0, len(n.order))
-	for _, k := range n.order {
-		i, err := strconv.Atoi(k)
-		if err != nil || i < 0 || strconv.Itoa(i) != k {
-			return nil, &ArgError{Key: n.children[k].key, Problem: "is not a list index: list elements are numbered 0, 1, 2, ..."}
+	idx := make([]int, 0, n.count)
+	for k := n.first; k != nil; k = k.next {
+		i, err := strconv.Atoi(k.name)
+		if err != nil || i < 0 || strconv.Itoa(i) != k.name {
+			return nil, &ArgError{Key: k.key, Problem: "is not a list index: list elements are numbered 0, 1, 2, ..."}
 		}
 		idx = append(idx, i)
 	}

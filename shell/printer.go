@@ -40,6 +40,13 @@ func (o *output) write(w func() io.Writer, s string) {
 	}
 }
 
+// writeOut writes b to standard output as it is (a dry run's lines).
+func (o *output) writeOut(b []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.out.Write(b)
+}
+
 func (o *output) outf(format string, a ...any) {
 	o.write(func() io.Writer { return o.out }, fmt.Sprintf(format, a...))
 }

@@ -236,7 +236,7 @@ func (s *Session) show(ln *hmp.Line, tn *hmp.Translation) error {
 		b = append(b, '\n')
 	}
 	s.buf = b
-	s.out.write(func() io.Writer { return s.out.out }, string(b))
+	s.out.writeOut(b)
 	return nil
 }
 

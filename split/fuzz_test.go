@@ -100,11 +100,11 @@ func FuzzComma(f *testing.F) {
 			}
 			prev = it.Pos
 		}
-		if j := JoinComma(texts(items)...); j != s {
-			t.Fatalf("JoinComma(Comma(%q)) = %q", s, j)
+		if j := joinComma(texts(items)...); j != s {
+			t.Fatalf("joinComma(Comma(%q)) = %q", s, j)
 		}
-		if again := Comma(JoinComma(texts(items)...)); !reflect.DeepEqual(again, items) {
-			t.Fatalf("Comma(JoinComma(Comma(%q))) = %+v, want %+v", s, again, items)
+		if again := Comma(joinComma(texts(items)...)); !reflect.DeepEqual(again, items) {
+			t.Fatalf("Comma(joinComma(Comma(%q))) = %+v, want %+v", s, again, items)
 		}
 	})
 }
@@ -159,7 +159,7 @@ func FuzzKeyVals(f *testing.F) {
 				t.Fatalf("KeyVals(%q, %q): pair %+v is not at its position", s, implied, kv)
 			}
 		}
-		if j := JoinComma(elems...); j != s {
+		if j := joinComma(elems...); j != s {
 			t.Fatalf("KeyVals(%q, %q) = %+v, which writes back as %q", s, implied, kvs, j)
 		}
 	})

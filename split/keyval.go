@@ -15,37 +15,39 @@ type Item struct {
 // for one literal comma inside an element, QEMU's convention for option
 // strings (hmp_split_at_comma itself does not know it; hmpsh does).
 func Comma(s string) []Item {
-	var items []Item
-	var b strings.Builder
-	start := 0
-	for i := 0; i < len(s); i++ {
+	items := make([]Item, 0, strings.Count(s, ",")+1)
+	for pos := 0; ; {
+		text, next := nextItem(s, pos)
+		items = append(items, Item{Text: text, Pos: pos})
+		if next > len(s) {
+			return items
+		}
+		pos = next
+	}
+}
+
+// nextItem reads the element that starts at s[pos]: its text, with ",,"
+// read as a comma, and where the next one starts (past len(s) when it
+// was the last).
+func nextItem(s string, pos int) (text string, next int) {
+	escaped := false
+	i := pos
+	for ; i < len(s); i++ {
 		if s[i] != ',' {
-			b.WriteByte(s[i])
 			continue
 		}
 		if i+1 < len(s) && s[i+1] == ',' {
-			b.WriteByte(',')
+			escaped = true
 			i++
 			continue
 		}
-		items = append(items, Item{Text: b.String(), Pos: start})
-		b.Reset()
-		start = i + 1
+		break
 	}
-	return append(items, Item{Text: b.String(), Pos: start})
-}
-
-// JoinComma is the inverse of Comma: it doubles the commas inside each
-// element and joins them with single commas. Comma reads the result back
-// into the same elements unless an element after the first starts with a
-// comma: "a" and ",b" join to "a,,,b", which is also "a," and "b", and
-// Comma (like QEMU) binds the doubled comma to the left.
-func JoinComma(elems ...string) string {
-	escaped := make([]string, len(elems))
-	for i, e := range elems {
-		escaped[i] = strings.ReplaceAll(e, ",", ",,")
+	text = s[pos:i]
+	if escaped {
+		text = strings.ReplaceAll(text, ",,", ",")
 	}
-	return strings.Join(escaped, ",")
+	return text, i + 1
 }
 
 // KV is one key=value pair of an option string.
@@ -64,8 +66,11 @@ func KeyVals(s, implied string) ([]KV, error) {
 	if s == "" {
 		return nil, &SyntaxError{Pos: 0, Msg: "empty option list"}
 	}
-	var kvs []KV
-	for n, it := range Comma(s) {
+	kvs := make([]KV, 0, strings.Count(s, ",")+1)
+	for n, pos := 0, 0; pos <= len(s); n++ {
+		text, next := nextItem(s, pos)
+		it := Item{Text: text, Pos: pos}
+		pos = next
 		key, val, found := strings.Cut(it.Text, "=")
 		switch {
 		case it.Text == "":

@@ -51,7 +51,18 @@ func WordsLenient(line string) []Word {
 }
 
 func scan(line string, strict bool) ([]Word, error) {
-	var words []Word
+	// One allocation: a word starts after white space at most this often
+	// (a quoted word with spaces in it counts more than once).
+	n := 0
+	for i := 0; i < len(line); i++ {
+		if !IsSpace(line[i]) && (i == 0 || IsSpace(line[i-1])) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	words := make([]Word, 0, n)
 	i := 0
 	for {
 		for i < len(line) && IsSpace(line[i]) {
