@@ -1,16 +1,14 @@
 package main
 
 import (
-	"flag"
 	"os"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/hmpsh/hmpsh/internal/update"
 	"github.com/hmpsh/hmpsh/shell"
 )
-
-var updateScripts = flag.Bool("update", false, "rewrite the cmp files of testdata/script/*.txtar from the actual output")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
@@ -23,6 +21,6 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
-		UpdateScripts: *updateScripts,
+		UpdateScripts: *update.Golden,
 	})
 }

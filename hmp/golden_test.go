@@ -2,15 +2,14 @@ package hmp
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in ../testdata/golden")
+	"github.com/hmpsh/hmpsh/internal/update"
+)
 
 // The golden files hold HMP lines, each followed by what it becomes on
 // every built-in target, one indented line per target:
@@ -43,7 +42,7 @@ func TestGolden(t *testing.T) {
 			if got == want {
 				return
 			}
-			if *update {
+			if *update.Golden {
 				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
 				}
