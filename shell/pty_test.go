@@ -65,16 +65,28 @@ type term struct {
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|\r`)
 
-// startTerm runs hmpsh with args on a new pseudo-terminal; env adds to the
-// environment (XDG directories of the test's own).
+// startTerm runs hmpsh with args on a new pseudo-terminal of 40 rows and
+// 200 columns; env adds to the environment (XDG directories of the test's
+// own).
 func startTerm(t *testing.T, env []string, args ...string) *term {
+	t.Helper()
+	return startTermSize(t, &pty.Winsize{Rows: 40, Cols: 200}, env, args...)
+}
+
+// startTermSize is startTerm on a pseudo-terminal of the given size; with
+// size nil the size is never set and the terminal reports 0 rows and 0
+// columns, as some serial consoles do. The emulator that reads the screen
+// is 200 by 60 either way.
+func startTermSize(t *testing.T, size *pty.Winsize, env []string, args ...string) *term {
 	t.Helper()
 	ptm, tty, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pty.Setsize(ptm, &pty.Winsize{Rows: 40, Cols: 200}); err != nil {
-		t.Fatal(err)
+	if size != nil {
+		if err := pty.Setsize(ptm, size); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cmd := exec.Command(hmpshBinary(t), args...)
 	cmd.Env = append(os.Environ(), env...)

@@ -52,6 +52,18 @@ func openHistory(path string) error {
 	return os.Chmod(path, 0o600)
 }
 
+// screenWidth is the terminal's width, or 80 when it reports none: a pty
+// whose size was never set and some serial consoles say 0 columns, and
+// readline will not complete at all on a 0-column screen (it rings the bell
+// on Tab). readline calls it when it starts and on every SIGWINCH, so a
+// size set later is taken up.
+func screenWidth() int {
+	if w := readline.GetScreenWidth(); w > 0 {
+		return w
+	}
+	return 80
+}
+
 // runInteractive reads lines with line editing until Ctrl-D or .exit.
 func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.ReadCloser, stdout, stderr io.Writer) int {
 	// Completion needs each QEMU's schema: read it now (from the cache,
@@ -83,6 +95,7 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 		Stdin:                  stdin,
 		Stdout:                 stdout,
 		Stderr:                 stderr,
+		FuncGetWidth:           screenWidth,
 	}
 	rl, err := readline.NewEx(cfg)
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+
 	"github.com/hmpsh/hmpsh/internal/qemutest"
 	"github.com/hmpsh/hmpsh/qmp"
 )
@@ -276,5 +278,47 @@ func TestCompletionAndSecrets(t *testing.T) {
 	hist := string(data)
 	if strings.Contains(hist, "s3cr3t") || !strings.Contains(hist, "set_password vnc ***\n") || !strings.Contains(hist, "object_add secret,id=sec0,data=***\n") {
 		t.Errorf("history:\n%s", hist)
+	}
+}
+
+// A terminal that reports 0 columns (a pty whose size was never set, some
+// serial consoles) still completes on Tab, as if it were 80 columns wide;
+// once it is given a size, that size counts.
+func TestCompletionZeroColumns(t *testing.T) {
+	q := qemutest.Start(t, qemutest.Gen100, qemutest.Options{})
+	env, _ := xdg(t)
+	tm := startTermSize(t, nil, env, "--qmp", q.Addr())
+	if ws, err := pty.GetsizeFull(tm.tty); err != nil || ws.Cols != 0 || ws.Rows != 0 {
+		t.Fatalf("the terminal reports %+v, %v; want 0x0", ws, err)
+	}
+	tm.expect(`(?m)^\(qemu\)$`)
+	tm.send("migrate_set_capab\t")
+	tm.expect(`(?m)^\(qemu\) migrate_set_capability ?$`)
+	tm.send("\x03")
+	tm.expect(`(?m)^\(qemu\)\z`)
+	// Candidates are listed in columns to fit 80 columns: three a row.
+	tm.send("migrate\t")
+	tm.expect(`(?m)^migrate +migrate-continue +migrate-incoming$`)
+	tm.send("\x03\x03") // leave the list, clear the line
+	tm.expect(`(?m)^\(qemu\)\z`)
+
+	// Given a size, hmpsh takes it up (SIGWINCH): more candidates a row.
+	if err := pty.Setsize(tm.ptm, &pty.Winsize{Rows: 40, Cols: 200}); err != nil {
+		t.Fatal(err)
+	}
+	wide := regexp.MustCompile(`(?m)^migrate +migrate-continue +migrate-incoming +migrate-pause `)
+	for try := 0; !wide.MatchString(tm.screen()); try++ {
+		if try == 50 {
+			t.Fatalf("after a resize to 200 columns, the candidates are still listed for 80:\n%s", tm.screen())
+		}
+		time.Sleep(100 * time.Millisecond) // the signal is handled apart from the keys
+		tm.send("\x03\x03")
+		tm.expect(`(?m)^\(qemu\)\z`)
+		tm.send("migrate\t")
+		tm.expect(`(?m)^migrate +migrate-continue`)
+	}
+	tm.send("\x03\x03\x04")
+	if code := tm.wait(); code != 0 {
+		t.Errorf("exit %d", code)
 	}
 }
