@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"embed"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // wireVersion is {"major":..,"minor":..,"micro":..} as QMP writes it (the
@@ -70,6 +72,12 @@ type Entity struct {
 	ArgType  string    `json:"arg-type,omitempty"`
 	RetType  string    `json:"ret-type,omitempty"`
 	AllowOOB bool      `json:"allow-oob,omitempty"`
+
+	// ArgType's, RetType's and Element's entities, as Schema.Entity
+	// would return them (nil for none).
+	ArgEntity  *Entity `json:"-"`
+	RetEntity  *Entity `json:"-"`
+	ElemEntity *Entity `json:"-"`
 }
 
 // Member is an object member or an alternate's branch.
@@ -78,12 +86,16 @@ type Member struct {
 	Type     string   `json:"type"`
 	Optional bool     `json:"-"`
 	Features []string `json:"features,omitempty"`
+
+	TypeEntity *Entity `json:"-"` // Type's, as Schema.Entity would return it
 }
 
 // Variant is one branch of a union.
 type Variant struct {
 	Case string `json:"case"`
 	Type string `json:"type"`
+
+	TypeEntity *Entity `json:"-"` // Type's, as Schema.Entity would return it
 }
 
 // Schema is a QEMU's introspected QMP schema together with who it came
@@ -96,41 +108,28 @@ type Schema struct {
 	entities    map[string]*Entity
 }
 
-type rawMember struct {
-	Name     string          `json:"name"`
-	Type     string          `json:"type"`
-	Default  json.RawMessage `json:"default"`
-	Features []string        `json:"features"`
-}
-
-// ParseSchema reads the "return" value of query-qmp-schema.
-func ParseSchema(data []byte) (*Schema, error) {
-	var raw []struct {
-		Entity
-		Members []json.RawMessage `json:"members"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("qmp schema: %w", err)
-	}
-	s := &Schema{entities: make(map[string]*Entity, len(raw))}
-	for i := range raw {
-		e := raw[i].Entity
-		for _, m := range raw[i].Members {
-			var rm rawMember
-			if err := json.Unmarshal(m, &rm); err != nil {
-				return nil, fmt.Errorf("qmp schema: %s: %w", e.Name, err)
-			}
-			// Enum "members" repeat the values; only objects and
-			// alternates have typed members.
-			if rm.Type == "" {
-				continue
-			}
-			// Only optional members carry a "default" key (null today).
-			e.Members = append(e.Members, Member{Name: rm.Name, Type: rm.Type, Optional: rm.Default != nil, Features: rm.Features})
+// resolve points members, variants, arguments, results and elements at
+// their entities once, so that walking the schema follows pointers rather
+// than looking names up at every step.
+func (s *Schema) resolve() {
+	// Entity("") finds nothing unless some entity has no name; looked up
+	// once instead of for every entity without an arg-type.
+	none := s.entities[""]
+	find := func(name string) *Entity {
+		if name == "" {
+			return none
 		}
-		s.entities[e.Name] = &e
+		return s.entities[name]
 	}
-	return s, nil
+	for _, e := range s.entities {
+		e.ArgEntity, e.RetEntity, e.ElemEntity = find(e.ArgType), find(e.RetType), find(e.Element)
+		for i := range e.Members {
+			e.Members[i].TypeEntity = find(e.Members[i].Type)
+		}
+		for i := range e.Variants {
+			e.Variants[i].TypeEntity = find(e.Variants[i].Type)
+		}
+	}
 }
 
 // Entity returns the schema entity called name, or nil.
@@ -162,7 +161,7 @@ func (s *Schema) Args(command string) *Entity {
 	if c == nil {
 		return nil
 	}
-	return s.entities[c.ArgType]
+	return c.ArgEntity
 }
 
 // Member finds a member of object e by name, looking through every variant
@@ -178,7 +177,7 @@ func (s *Schema) Member(e *Entity, name string) (Member, bool) {
 		}
 	}
 	for _, v := range e.Variants {
-		if m, ok := s.Member(s.entities[v.Type], name); ok {
+		if m, ok := s.Member(v.TypeEntity, name); ok {
 			return m, true
 		}
 	}
@@ -197,14 +196,14 @@ func (s *Schema) Path(e *Entity, path ...string) *Entity {
 			if e.MetaType != "array" {
 				return nil
 			}
-			e = s.entities[e.Element]
+			e = e.ElemEntity
 			continue
 		}
 		m, ok := s.Member(e, p)
 		if !ok {
 			return nil
 		}
-		e = s.entities[m.Type]
+		e = m.TypeEntity
 	}
 	return e
 }
@@ -225,7 +224,7 @@ func (s *Schema) Find(match func(*Entity) bool) []*Entity {
 func (s *Schema) Variant(e *Entity, c string) *Entity {
 	for _, v := range e.Variants {
 		if v.Case == c {
-			return s.entities[v.Type]
+			return v.TypeEntity
 		}
 	}
 	return nil
@@ -259,22 +258,29 @@ type schemaFile struct {
 // ReadSchemaFile reads a captured schema: gzip'd JSON with the QEMU
 // version, package string and the query-qmp-schema reply.
 func ReadSchemaFile(r io.Reader) (*Schema, error) {
-	zr, err := gzip.NewReader(r)
+	// Read whole, as the gzip trailer tells the size to decompress to.
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return readSchemaGzip(data)
+}
+
+func readSchemaGzip(data []byte) (*Schema, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
 	defer zr.Close()
-	var f schemaFile
-	if err := json.NewDecoder(zr).Decode(&f); err != nil {
+	// Sized once, as growing it a dozen times cost more than parsing
+	// does; a Builder, as its String does not copy: the schema keeps the
+	// text.
+	var b strings.Builder
+	b.Grow(gzipSize(data))
+	if _, err := io.Copy(&b, zr); err != nil {
 		return nil, err
 	}
-	s, err := ParseSchema(f.Schema)
-	if err != nil {
-		return nil, err
-	}
-	s.QEMU = f.QEMU.version(f.Package)
-	s.HMPHelp, s.HMPInfoHelp = f.HMPHelp, f.HMPInfoHelp
-	return s, nil
+	return parseSchemaFile(b.String())
 }
 
 // WriteSchemaFile is ReadSchemaFile's inverse, used for the on-disk cache.
@@ -288,25 +294,91 @@ func WriteSchemaFile(w io.Writer, s *Schema, schema json.RawMessage) error {
 	return zw.Close()
 }
 
-// KnownSchemas returns the schemas captured from real QEMUs and shipped
-// inside hmpsh, oldest first. Dry-run picks its target among them.
-func KnownSchemas() ([]*Schema, error) {
-	ents, err := schemaFiles.ReadDir("schemas")
+// Builtin is a schema shipped inside hmpsh, known by the QEMU version it
+// was captured from before it is parsed: a run that targets one QEMU need
+// not pay for parsing the others.
+type Builtin struct {
+	Major, Minor int
+
+	file string
+	once sync.Once
+	s    *Schema
+	err  error
+}
+
+// Load parses the schema on its first call and returns the same schema
+// (or error) on every call after; it is safe for concurrent use.
+func (b *Builtin) Load() (*Schema, error) {
+	b.once.Do(func() { b.s, b.err = loadBuiltin(b.file, b.Major, b.Minor) })
+	return b.s, b.err
+}
+
+// Short is "MAJOR.MINOR", as Version.Short writes it.
+func (b *Builtin) Short() string { return fmt.Sprintf("%d.%d", b.Major, b.Minor) }
+
+// BuiltinSchemas lists the schemas shipped inside hmpsh, oldest first,
+// none of them loaded. Every call returns new values, each to load once:
+// keeping them across calls is the caller's business.
+func BuiltinSchemas() []*Builtin {
+	// Embedded at build time, the directory cannot be missing.
+	ents, _ := schemaFiles.ReadDir("schemas")
+	var out []*Builtin
+	for _, e := range ents {
+		// The name is the version, so that listing costs no parsing.
+		v, ok := strings.CutPrefix(e.Name(), "qemu-")
+		v, ok2 := strings.CutSuffix(v, ".json.gz")
+		ver, err := ParseVersion(v)
+		if !ok || !ok2 || err != nil || strings.Count(v, ".") != 1 {
+			// TestBuiltinSchemas sees that every file is listed.
+			continue
+		}
+		out = append(out, &Builtin{Major: ver.Major, Minor: ver.Minor, file: e.Name()})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Major != out[j].Major {
+			return out[i].Major < out[j].Major
+		}
+		return out[i].Minor < out[j].Minor
+	})
+	return out
+}
+
+func loadBuiltin(file string, major, minor int) (*Schema, error) {
+	data, err := schemaFiles.ReadFile("schemas/" + file)
 	if err != nil {
 		return nil, err
 	}
+	s, err := readSchemaGzip(data)
+	if err != nil {
+		return nil, fmt.Errorf("embedded schema %s: %w", file, err)
+	}
+	// Callers pick a schema by the version in its name.
+	if s.QEMU.Major != major || s.QEMU.Minor != minor {
+		return nil, fmt.Errorf("embedded schema %s holds QEMU %s", file, s.QEMU)
+	}
+	return s, nil
+}
+
+// gzipSize reads the uncompressed size that ends a gzip stream: a hint
+// only, as it is modulo 4 GiB and of the last member alone, and a damaged
+// file may say anything (hence the cap, far above any schema's size).
+func gzipSize(data []byte) int {
+	if len(data) < 4 {
+		return 0
+	}
+	return min(int(binary.LittleEndian.Uint32(data[len(data)-4:])), 16<<20)
+}
+
+// KnownSchemas returns the schemas captured from real QEMUs and shipped
+// inside hmpsh, oldest first, every one of them parsed.
+func KnownSchemas() ([]*Schema, error) {
 	var out []*Schema
-	for _, e := range ents {
-		data, err := schemaFiles.ReadFile("schemas/" + e.Name())
+	for _, b := range BuiltinSchemas() {
+		s, err := b.Load()
 		if err != nil {
 			return nil, err
 		}
-		s, err := ReadSchemaFile(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("embedded schema %s: %w", e.Name(), err)
-		}
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].QEMU.Less(out[j].QEMU) })
 	return out, nil
 }
