@@ -37,8 +37,9 @@ func FuzzTranslate(f *testing.F) {
 		f.Fatal(err)
 	}
 	sx := testSyntax(f)
+	list := all(f, targets)
 	f.Fuzz(func(t *testing.T, line string) {
-		for _, target := range targets.List {
+		for _, target := range list {
 			tn, err := sx.Translate(line, target)
 			if err != nil {
 				if err.Error() == "" {
@@ -75,8 +76,9 @@ func FuzzChannel(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	list := all(f, targets)
 	f.Fuzz(func(t *testing.T, spec string) {
-		for _, target := range targets.List {
+		for _, target := range list {
 			_, obj, err := target.Channels().Parse(spec)
 			if err != nil {
 				continue

@@ -65,7 +65,7 @@ func renderGolden(t *testing.T, text string, sx *Syntax, targets *Targets) strin
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		for _, target := range targets.List {
+		for _, target := range all(t, targets) {
 			fmt.Fprintf(&b, "\t%s: %s\n", target.Version(), translateForGolden(sx, line, target))
 		}
 	}

@@ -240,39 +240,74 @@ func isCommandName(s string) bool {
 	return true
 }
 
-// Targets are the QEMUs hmpsh can translate for without one running.
+// Targets are the QEMUs hmpsh can translate for without one running:
+// the schemas built in. Only the newest is read at once (it defines the
+// channel syntax); the others when asked for.
 type Targets struct {
-	List []*Target // oldest first
+	builtins []*qmp.Builtin // oldest first
+	targets  []*Target
+	once     []sync.Once
+	errs     []error
 }
 
-// KnownTargets builds targets of the schemas shipped with hmpsh.
+// KnownTargets makes the targets of the schemas shipped with hmpsh.
 func KnownTargets() (*Targets, error) {
-	schemas, err := qmp.KnownSchemas()
-	if err != nil {
-		return nil, err
-	}
-	if len(schemas) == 0 {
+	b := qmp.BuiltinSchemas()
+	if len(b) == 0 {
 		return nil, fmt.Errorf("no QEMU schemas built in")
 	}
-	ref := schemas[len(schemas)-1]
-	ts := &Targets{}
-	for _, s := range schemas {
-		ts.List = append(ts.List, NewTarget(s, ref))
+	ts := &Targets{builtins: b, targets: make([]*Target, len(b)), once: make([]sync.Once, len(b)), errs: make([]error, len(b))}
+	if _, err := ts.at(len(b) - 1); err != nil {
+		return nil, err
 	}
 	return ts, nil
 }
 
-// Versions lists the targets' "MAJOR.MINOR", oldest first.
+// at is target i, read on first use.
+func (ts *Targets) at(i int) (*Target, error) {
+	ts.once[i].Do(func() {
+		s, err := ts.builtins[i].Load()
+		if err != nil {
+			ts.errs[i] = fmt.Errorf("built-in schema of QEMU %s: %w", ts.builtins[i].Short(), err)
+			return
+		}
+		ref := s
+		if last := len(ts.builtins) - 1; i != last {
+			ref = ts.Newest().Schema
+		}
+		ts.targets[i] = NewTarget(s, ref)
+	})
+	return ts.targets[i], ts.errs[i]
+}
+
+// All reads every target, oldest first.
+func (ts *Targets) All() ([]*Target, error) {
+	out := make([]*Target, len(ts.builtins))
+	for i := range ts.builtins {
+		t, err := ts.at(i)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
+// Versions lists the targets' "MAJOR.MINOR", oldest first, without
+// reading them.
 func (ts *Targets) Versions() []string {
-	out := make([]string, len(ts.List))
-	for i, t := range ts.List {
-		out[i] = t.Version()
+	out := make([]string, len(ts.builtins))
+	for i, b := range ts.builtins {
+		out[i] = b.Short()
 	}
 	return out
 }
 
-// Newest is the default target.
-func (ts *Targets) Newest() *Target { return ts.List[len(ts.List)-1] }
+// Newest is the default target, read by KnownTargets.
+func (ts *Targets) Newest() *Target {
+	t, _ := ts.at(len(ts.builtins) - 1)
+	return t
+}
 
 // Ref is the newest schema, which defines the channel syntax.
 func (ts *Targets) Ref() *qmp.Schema { return ts.Newest().Schema }
@@ -283,12 +318,10 @@ func (ts *Targets) Pick(version string) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	var have []string
-	for _, t := range ts.List {
-		if t.Schema.QEMU.Major == want.Major && t.Schema.QEMU.Minor == want.Minor {
-			return t, nil
+	for i, b := range ts.builtins {
+		if b.Major == want.Major && b.Minor == want.Minor {
+			return ts.at(i)
 		}
-		have = append(have, t.Version())
 	}
-	return nil, fmt.Errorf("no schema for QEMU %s built in; known: %s (connect to a running QEMU to use its own)", version, strings.Join(have, ", "))
+	return nil, fmt.Errorf("no schema for QEMU %s built in; known: %s (connect to a running QEMU to use its own)", version, strings.Join(ts.Versions(), ", "))
 }

@@ -42,7 +42,7 @@ func TestKnownHMPCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tg := range targets.List {
+	for _, tg := range all(t, targets) {
 		for _, name := range []string{"migrate", "info", "quit", "q", "device_add", "help"} {
 			if !tg.IsHMPCommand(name) {
 				t.Errorf("%s: %q is not an HMP command", tg.Version(), name)

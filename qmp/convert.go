@@ -193,7 +193,7 @@ func (s *Schema) ConvertValue(command, member, value string, opt *ConvertOptions
 		opt = &ConvertOptions{}
 	}
 	c := converter{s: s, opt: opt}
-	return c.value(s.entities[m.Type], &node{key: member, name: member, value: value, hasValue: true})
+	return c.value(m.TypeEntity, &node{key: member, name: member, value: value, hasValue: true})
 }
 
 // MemberNames lists the member names of an object, variants included.
@@ -206,7 +206,7 @@ func (s *Schema) MemberNames(e *Entity) []string {
 		names = append(names, m.Name)
 	}
 	for _, v := range e.Variants {
-		for _, n := range s.MemberNames(s.entities[v.Type]) {
+		for _, n := range s.MemberNames(v.TypeEntity) {
 			if !slices.Contains(names, n) {
 				names = append(names, n)
 			}
@@ -232,7 +232,7 @@ func (c *converter) value(t *Entity, n *node) (any, error) {
 			return c.array(t, n)
 		case "alternate":
 			for _, m := range t.Members {
-				if b := c.s.entities[m.Type]; b != nil && (b.MetaType == "object" || b.MetaType == "array") {
+				if b := m.TypeEntity; b != nil && (b.MetaType == "object" || b.MetaType == "array") {
 					return c.value(b, n)
 				}
 			}
@@ -249,7 +249,7 @@ func (c *converter) value(t *Entity, n *node) (any, error) {
 		}
 		return nil, &ArgError{Key: n.key, Value: v, Problem: "unknown value", Valid: t.Values, Kind: "values", Suggest: Suggest(v, t.Values)}
 	case "array":
-		el := c.s.entities[t.Element]
+		el := t.ElemEntity
 		if c.opt.ListFromString != nil && el != nil && el.Name == "str" {
 			words, err := c.opt.ListFromString(n.key, v)
 			if err != nil {
@@ -283,7 +283,7 @@ func (c *converter) alternate(t *Entity, n *node) (any, error) {
 	var str bool
 	var tried []string
 	for _, m := range t.Members {
-		b := c.s.entities[m.Type]
+		b := m.TypeEntity
 		if b == nil {
 			continue
 		}
@@ -390,7 +390,7 @@ func (c *converter) branches(t *Entity, n *node, chain []*Entity) (_ []*Entity, 
 			break
 		}
 		m, _ := c.s.Member(e, e.Tag)
-		if enum := c.s.entities[m.Type]; enum != nil && !enum.HasValue(tag.value) {
+		if enum := m.TypeEntity; enum != nil && !enum.HasValue(tag.value) {
 			return nil, "", &ArgError{Key: tag.key, Value: tag.value, Problem: "unknown value", Valid: enum.Values, Kind: "values", Suggest: Suggest(tag.value, enum.Values)}
 		}
 		e = c.s.Variant(e, tag.value)
@@ -447,7 +447,7 @@ func (c *converter) object(t *Entity, n *node) (any, error) {
 				}
 				continue
 			}
-			v, err := c.value(c.s.entities[f.Type], child)
+			v, err := c.value(f.TypeEntity, child)
 			if err != nil {
 				return nil, err
 			}
@@ -472,7 +472,7 @@ func (c *converter) array(t *Entity, n *node) (any, error) {
 		if i != want {
 			return nil, &ArgError{Key: joinKey(n.key, strconv.Itoa(want)), Problem: "is missing: list elements are numbered 0, 1, 2, ... without gaps"}
 		}
-		v, err := c.value(c.s.entities[t.Element], n.child(strconv.Itoa(i)))
+		v, err := c.value(t.ElemEntity, n.child(strconv.Itoa(i)))
 		if err != nil {
 			return nil, err
 		}

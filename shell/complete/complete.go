@@ -78,7 +78,7 @@ func (c *Completer) syntax() *hmp.Syntax {
 // newestTarget is the newest built-in target, or nil.
 func (c *Completer) newestTarget() *hmp.Target {
 	c.load()
-	if c.known == nil || len(c.known.List) == 0 {
+	if c.known == nil {
 		return nil
 	}
 	return c.known.Newest()

@@ -79,9 +79,9 @@ func knownTargets(t *testing.T) *hmp.Targets {
 func completers(t *testing.T) map[string]*Completer {
 	ts := knownTargets(t)
 	out := map[string]*Completer{}
-	for _, tg := range ts.List {
+	for _, tg := range all(t, ts) {
 		out[tg.Version()] = New(&fakeSource{
-			targets:  map[string]*hmp.Target{"": tg, "src": ts.Newest(), "old": ts.List[0]},
+			targets:  map[string]*hmp.Target{"": tg, "src": ts.Newest(), "old": all(t, ts)[0]},
 			monitors: []string{"src", "old"},
 		})
 	}
@@ -176,7 +176,7 @@ func TestCommandNames(t *testing.T) {
 		contains(t, c, v, "sto", []string{"stop"}, nil)
 	}
 	ts := knownTargets(t)
-	newest, oldest := completers(t)[ts.Newest().Version()], completers(t)[ts.List[0].Version()]
+	newest, oldest := completers(t)[ts.Newest().Version()], completers(t)[all(t, ts)[0].Version()]
 	// 10.0 has commands 7.2 lacks, and the other way round.
 	contains(t, newest, "newest", "migrate-", nil, nil)
 	check(t, newest, "newest", "one-insn", []string{"one-insn-per-tb "})
@@ -316,7 +316,7 @@ func TestChannel(t *testing.T) {
 func TestCapabilitiesAndParameters(t *testing.T) {
 	ts := knownTargets(t)
 	cs := completers(t)
-	newest, oldest := cs[ts.Newest().Version()], cs[ts.List[0].Version()]
+	newest, oldest := cs[ts.Newest().Version()], cs[all(t, ts)[0].Version()]
 	for v, c := range cs {
 		contains(t, c, v, "migrate_set_capability ", []string{"xbzrle", "postcopy-ram", "multifd", "pause-before-switchover"}, []string{"on"})
 		check(t, c, v, "migrate_set_capability xbz", []string{"xbzrle "})
@@ -580,7 +580,7 @@ func FuzzCandidates(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	c := New(&fakeSource{targets: map[string]*hmp.Target{"": ts.Newest(), "src": ts.List[0]}, monitors: []string{"src"}})
+	c := New(&fakeSource{targets: map[string]*hmp.Target{"": ts.Newest(), "src": all(f, ts)[0]}, monitors: []string{"src"}})
 	f.Fuzz(func(t *testing.T, line string, pos int) {
 		if pos < 0 || pos > len(line) {
 			pos = len(line)
@@ -590,4 +590,14 @@ func FuzzCandidates(f *testing.F) {
 		_ = c.Describe(line)
 		_, _ = c.Do([]rune(line), len([]rune(line)))
 	})
+}
+
+// all reads every built-in target.
+func all(tb testing.TB, ts *hmp.Targets) []*hmp.Target {
+	tb.Helper()
+	list, err := ts.All()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return list
 }
