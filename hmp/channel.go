@@ -253,8 +253,8 @@ func (cs *ChannelSyntax) Parse(spec string) (transports.Channel, qmp.Object, err
 		}
 		return transports.Channel{}, nil, err
 	}
-	addr, _ := v.(qmp.Object)
-	return transports.Channel{Type: ct, Addr: addr}, qmp.Object{{Name: ChannelTypeKey, Value: ct}, {Name: "addr", Value: addr}}, nil
+	addr := v.Object()
+	return transports.Channel{Type: ct, Addr: addr}, qmp.Object{{Name: ChannelTypeKey, Value: qmp.Str(ct)}, {Name: "addr", Value: v}}, nil
 }
 
 // splitArgs reads exec's args given as one string the way a shell splits

@@ -77,17 +77,13 @@ func destinationArgs(c *Call, command string, d *destination) (qmp.Object, error
 		if err := transports.CheckArgv(d.chans); err != nil {
 			return nil, c.Errorf("%w", err)
 		}
-		list := make([]any, len(d.objs))
-		for i, o := range d.objs {
-			list[i] = o
-		}
-		return qmp.Object{{Name: "channels", Value: list}}, nil
+		return qmp.Object{{Name: "channels", Value: qmp.ObjectList(d.objs...)}}, nil
 	}
 	u, err := d.uri(c, fmt.Sprintf("QEMU %s's %s takes only a URI", c.Target.Version(), command))
 	if err != nil {
 		return nil, err
 	}
-	return qmp.Object{{Name: "uri", Value: u}}, nil
+	return qmp.Object{{Name: "uri", Value: qmp.Str(u)}}, nil
 }
 
 func translateMigrate(c *Call) ([]qmp.Request, error) {
@@ -110,13 +106,13 @@ func translateMigrate(c *Call) ([]qmp.Request, error) {
 		if _, ok := s.Member(margs, f.member); !ok {
 			return nil, c.Errorf("%s (block migration) was removed in QEMU 9.1 and QEMU %s does not have it; copy disks with blockdev-mirror (or drive-mirror) to the destination's NBD server instead", f.opt, c.Target.Version())
 		}
-		args = append(args, qmp.Field{Name: f.member, Value: true})
+		args = append(args, qmp.Field{Name: f.member, Value: qmp.Bool(true)})
 	}
 	if c.Flag("resume") {
 		if _, ok := s.Member(margs, "resume"); !ok {
 			return nil, c.Errorf("-r: QEMU %s's migrate cannot resume (no \"resume\" argument)", c.Target.Version())
 		}
-		args = append(args, qmp.Field{Name: "resume", Value: true})
+		args = append(args, qmp.Field{Name: "resume", Value: qmp.Bool(true)})
 	}
 	return []qmp.Request{{Execute: "migrate", Arguments: args}}, nil
 }
@@ -145,7 +141,7 @@ func translateRecover(c *Call) ([]qmp.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []qmp.Request{{Execute: "migrate-recover", Arguments: qmp.Object{{Name: "uri", Value: u}}}}, nil
+	return []qmp.Request{{Execute: "migrate-recover", Arguments: qmp.Object{{Name: "uri", Value: qmp.Str(u)}}}}, nil
 }
 
 func translateSetCapability(c *Call) ([]qmp.Request, error) {
@@ -162,9 +158,9 @@ func translateSetCapability(c *Call) ([]qmp.Request, error) {
 	if !ok {
 		return nil, c.Errorf("%s %s: the state is on or off", name, state)
 	}
-	return []qmp.Request{{Execute: "migrate-set-capabilities", Arguments: qmp.Object{{Name: "capabilities", Value: []any{
-		qmp.Object{{Name: "capability", Value: name}, {Name: "state", Value: on}},
-	}}}}}, nil
+	return []qmp.Request{{Execute: "migrate-set-capabilities", Arguments: qmp.Object{{Name: "capabilities", Value: qmp.ObjectList(
+		qmp.Object{{Name: "capability", Value: qmp.Str(name)}, {Name: "state", Value: qmp.Bool(on)}},
+	)}}}}, nil
 }
 
 // mibParams are the parameters HMP reads in MiB when no unit is given.

@@ -44,7 +44,7 @@ func Translate(ln *Line, t *Target) (*Translation, error) {
 	case Passthrough:
 		return &Translation{Kind: Passthrough, Requests: []qmp.Request{{
 			Execute:   "human-monitor-command",
-			Arguments: qmp.Object{{Name: "command-line", Value: ln.Body}},
+			Arguments: qmp.Object{{Name: "command-line", Value: qmp.Str(ln.Body)}},
 		}}}, nil
 	}
 	return nil, fmt.Errorf("%s: a %s line sends nothing to QEMU", ln.Name, ln.Kind)

@@ -67,13 +67,25 @@ func (e *ArgError) Error() string {
 // in the order they were first given: a line is converted with few
 // allocations.
 type node struct {
-	key         string // full dotted key of this node
-	name        string // the last part of key
+	name        string // the last part of its key; the root's is the prefix
 	value       string
-	hasValue    bool
+	parent      *node
 	first, last *node // children
 	next        *node // sibling
-	count       int   // children
+	count       int32 // children
+	hasValue    bool
+}
+
+// key is the node's full dotted key, made when a message or a hook needs
+// it: a top-level key is its name.
+func (n *node) key() string {
+	if n.parent == nil {
+		return n.name
+	}
+	if p := n.parent.key(); p != "" {
+		return p + "." + n.name
+	}
+	return n.name
 }
 
 func (n *node) child(name string) *node {
@@ -92,7 +104,7 @@ func buildTree(pairs []Pair, prefix string) (*node, error) {
 	}
 	arena := make([]node, 1, size)
 	root := &arena[0]
-	root.key = prefix
+	root.name = prefix
 	for _, p := range pairs {
 		if p.Key == "" {
 			return nil, &ArgError{Problem: fmt.Sprintf("%q has an empty key", "="+p.Value)}
@@ -106,16 +118,15 @@ func buildTree(pairs []Pair, prefix string) (*node, error) {
 				end += start
 			}
 			part := p.Key[start:end]
-			full := joinKey(prefix, p.Key[:end])
 			if part == "" {
-				return nil, &ArgError{Key: full, Problem: "has an empty part between dots"}
+				return nil, &ArgError{Key: joinKey(prefix, p.Key[:end]), Problem: "has an empty part between dots"}
 			}
 			if n.hasValue {
-				return nil, &ArgError{Key: n.key, Problem: "is given both a value and sub-keys"}
+				return nil, &ArgError{Key: n.key(), Problem: "is given both a value and sub-keys"}
 			}
 			c := n.child(part)
 			if c == nil {
-				arena = append(arena, node{key: full, name: part})
+				arena = append(arena, node{name: part, parent: n})
 				c = &arena[len(arena)-1]
 				if n.last == nil {
 					n.first = c
@@ -129,10 +140,10 @@ func buildTree(pairs []Pair, prefix string) (*node, error) {
 			start = end + 1
 		}
 		if n.hasValue {
-			return nil, &ArgError{Key: n.key, Problem: "is given twice"}
+			return nil, &ArgError{Key: n.key(), Problem: "is given twice"}
 		}
 		if n.first != nil {
-			return nil, &ArgError{Key: n.key, Problem: "is given both a value and sub-keys"}
+			return nil, &ArgError{Key: n.key(), Problem: "is given both a value and sub-keys"}
 		}
 		n.value, n.hasValue = p.Value, true
 	}
@@ -153,13 +164,13 @@ func joinKey(prefix, k string) string {
 // checking every key and value against the schema: unknown, missing and
 // repeated keys, values of the wrong type, enum values. prefix is prepended
 // to keys in error messages ("" at the top).
-func (s *Schema) Convert(t *Entity, pairs []Pair, opt *ConvertOptions, prefix string) (any, error) {
+func (s *Schema) Convert(t *Entity, pairs []Pair, opt *ConvertOptions, prefix string) (Value, error) {
 	if opt == nil {
 		opt = &ConvertOptions{}
 	}
 	root, err := buildTree(pairs, prefix)
 	if err != nil {
-		return nil, err
+		return Value{}, err
 	}
 	c := converter{s: s, opt: opt}
 	return c.value(t, root)
@@ -175,25 +186,24 @@ func (s *Schema) ConvertArgs(command string, pairs []Pair, opt *ConvertOptions) 
 	if err != nil {
 		return nil, err
 	}
-	o, _ := v.(Object)
-	return o, nil
+	return v.o, nil
 }
 
 // ConvertValue converts one value for a member of a command's arguments
 // (migrate_set_parameter NAME VALUE): the value is read by that member's
 // type, and an unknown name is an error listing the valid ones.
-func (s *Schema) ConvertValue(command, member, value string, opt *ConvertOptions) (any, error) {
+func (s *Schema) ConvertValue(command, member, value string, opt *ConvertOptions) (Value, error) {
 	args := s.Args(command)
 	m, ok := s.Member(args, member)
 	if !ok {
 		names := s.MemberNames(args)
-		return nil, &ArgError{Value: member, Problem: fmt.Sprintf("unknown name %q", member), Valid: names, Kind: "names", Suggest: Suggest(member, names)}
+		return Value{}, &ArgError{Value: member, Problem: fmt.Sprintf("unknown name %q", member), Valid: names, Kind: "names", Suggest: Suggest(member, names)}
 	}
 	if opt == nil {
 		opt = &ConvertOptions{}
 	}
 	c := converter{s: s, opt: opt}
-	return c.value(m.TypeEntity, &node{key: member, name: member, value: value, hasValue: true})
+	return c.value(m.TypeEntity, &node{name: member, value: value, hasValue: true})
 }
 
 // MemberNames lists the member names of an object, variants included.
@@ -220,9 +230,9 @@ type converter struct {
 	opt *ConvertOptions
 }
 
-func (c *converter) value(t *Entity, n *node) (any, error) {
+func (c *converter) value(t *Entity, n *node) (Value, error) {
 	if t == nil {
-		return nil, &ArgError{Key: n.key, Problem: "has a type missing from the schema"}
+		return Value{}, &ArgError{Key: n.key(), Problem: "has a type missing from the schema"}
 	}
 	if n.isGroup() {
 		switch t.MetaType {
@@ -237,46 +247,46 @@ func (c *converter) value(t *Entity, n *node) (any, error) {
 				}
 			}
 		}
-		return nil, &ArgError{Key: n.key, Problem: fmt.Sprintf("takes a single value (%s), not sub-keys", c.describe(t))}
+		return Value{}, &ArgError{Key: n.key(), Problem: fmt.Sprintf("takes a single value (%s), not sub-keys", c.describe(t))}
 	}
 	v := n.value
 	switch t.MetaType {
 	case "builtin":
-		return c.scalar(t.Name, n.key, v)
+		return c.scalar(t.Name, n.key(), v)
 	case "enum":
 		if t.HasValue(v) {
-			return v, nil
+			return Str(v), nil
 		}
-		return nil, &ArgError{Key: n.key, Value: v, Problem: "unknown value", Valid: t.Values, Kind: "values", Suggest: Suggest(v, t.Values)}
+		return Value{}, &ArgError{Key: n.key(), Value: v, Problem: "unknown value", Valid: t.Values, Kind: "values", Suggest: Suggest(v, t.Values)}
 	case "array":
 		el := t.ElemEntity
 		if c.opt.ListFromString != nil && el != nil && el.Name == "str" {
-			words, err := c.opt.ListFromString(n.key, v)
+			words, err := c.opt.ListFromString(n.key(), v)
 			if err != nil {
-				return nil, err
+				return Value{}, err
 			}
-			out := make([]any, len(words))
+			out := make(Object, len(words))
 			for i, w := range words {
-				out[i] = w
+				out[i].Value = Str(w)
 			}
-			return out, nil
+			return Value{kind: ListKind, o: out}, nil
 		}
-		return nil, &ArgError{Key: n.key, Problem: fmt.Sprintf("is a list: write %s.0=..., %s.1=...", n.key, n.key)}
+		return Value{}, &ArgError{Key: n.key(), Problem: fmt.Sprintf("is a list: write %s.0=..., %s.1=...", n.key(), n.key())}
 	case "object":
-		return nil, &ArgError{Key: n.key, Problem: fmt.Sprintf("is a group: write %s.MEMBER=...; members: %s", n.key, strings.Join(c.s.MemberNames(t), ", "))}
+		return Value{}, &ArgError{Key: n.key(), Problem: fmt.Sprintf("is a group: write %s.MEMBER=...; members: %s", n.key(), strings.Join(c.s.MemberNames(t), ", "))}
 	case "alternate":
 		return c.alternate(t, n)
 	}
-	return nil, &ArgError{Key: n.key, Problem: "has schema meta-type " + t.MetaType + ", which hmpsh cannot write"}
+	return Value{}, &ArgError{Key: n.key(), Problem: "has schema meta-type " + t.MetaType + ", which hmpsh cannot write"}
 }
 
 // alternate picks the first branch the value reads as, trying the
 // specific ones (bool, numbers, enums, null) before a string.
-func (c *converter) alternate(t *Entity, n *node) (any, error) {
+func (c *converter) alternate(t *Entity, n *node) (Value, error) {
 	if c.opt.StringFirst {
 		for _, m := range t.Members {
 			if m.Type == "str" {
-				return n.value, nil
+				return Str(n.value), nil
 			}
 		}
 	}
@@ -299,21 +309,21 @@ func (c *converter) alternate(t *Entity, n *node) (any, error) {
 		}
 	}
 	if str {
-		return n.value, nil
+		return Str(n.value), nil
 	}
-	return nil, &ArgError{Key: n.key, Value: n.value, Problem: "none of " + strings.Join(tried, ", ")}
+	return Value{}, &ArgError{Key: n.key(), Value: n.value, Problem: "none of " + strings.Join(tried, ", ")}
 }
 
-func (c *converter) scalar(typ, key, v string) (any, error) {
+func (c *converter) scalar(typ, key, v string) (Value, error) {
 	switch typ {
 	case "str", "QType":
-		return v, nil
+		return Str(v), nil
 	case "bool":
 		b, ok := ParseBool(v)
 		if !ok {
-			return nil, &ArgError{Key: key, Value: v, Problem: "not a boolean", Valid: []string{"on", "off"}, Kind: "values"}
+			return Value{}, &ArgError{Key: key, Value: v, Problem: "not a boolean", Valid: []string{"on", "off"}, Kind: "values"}
 		}
-		return b, nil
+		return Bool(b), nil
 	case "int":
 		unit := int64(1)
 		if c.opt.IntUnit != nil {
@@ -323,28 +333,30 @@ func (c *converter) scalar(typ, key, v string) (any, error) {
 		}
 		num, err := ParseInt(v, unit)
 		if err != nil {
-			return nil, &ArgError{Key: key, Value: v, Problem: err.Error()}
+			return Value{}, &ArgError{Key: key, Value: v, Problem: err.Error()}
 		}
-		return num, nil
+		return Num(num), nil
 	case "number":
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return nil, &ArgError{Key: key, Value: v, Problem: "not a number"}
+			return Value{}, &ArgError{Key: key, Value: v, Problem: "not a number"}
 		}
-		return f, nil
+		// As encoding/json writes a float (1e-06 as 0.000001).
+		text, _ := json.Marshal(f)
+		return Num(json.Number(text)), nil
 	case "null":
 		if v == "null" {
-			return nil, nil
+			return Null(), nil
 		}
-		return nil, &ArgError{Key: key, Value: v, Problem: "not null"}
+		return Value{}, &ArgError{Key: key, Value: v, Problem: "not null"}
 	case "any":
 		var x any
 		if json.Valid([]byte(v)) && json.Unmarshal([]byte(v), &x) == nil {
-			return json.RawMessage(v), nil
+			return Raw(json.RawMessage(v)), nil
 		}
-		return v, nil
+		return Str(v), nil
 	}
-	return nil, &ArgError{Key: key, Problem: "has unknown builtin type " + typ}
+	return Value{}, &ArgError{Key: key, Problem: "has unknown builtin type " + typ}
 }
 
 func (c *converter) describe(t *Entity) string {
@@ -391,7 +403,7 @@ func (c *converter) branches(t *Entity, n *node, chain []*Entity) (_ []*Entity, 
 		}
 		m, _ := c.s.Member(e, e.Tag)
 		if enum := m.TypeEntity; enum != nil && !enum.HasValue(tag.value) {
-			return nil, "", &ArgError{Key: tag.key, Value: tag.value, Problem: "unknown value", Valid: enum.Values, Kind: "values", Suggest: Suggest(tag.value, enum.Values)}
+			return nil, "", &ArgError{Key: tag.key(), Value: tag.value, Problem: "unknown value", Valid: enum.Values, Kind: "values", Suggest: Suggest(tag.value, enum.Values)}
 		}
 		e = c.s.Variant(e, tag.value)
 	}
@@ -420,65 +432,65 @@ func hasMember(chain []*Entity, name string) bool {
 	return false
 }
 
-func (c *converter) object(t *Entity, n *node) (any, error) {
+func (c *converter) object(t *Entity, n *node) (Value, error) {
 	var buf [4]*Entity
 	chain, missingTag, err := c.branches(t, n, buf[:0])
 	if err != nil {
-		return nil, err
+		return Value{}, err
 	}
 	// Without its tag a union's branch keys would all look unknown
 	// ("type=inet" without transport=socket): the tag is what is missing.
 	if missingTag != "" {
-		return nil, &ArgError{Key: joinKey(n.key, missingTag), Problem: "is missing (required)", Valid: knownKeys(chain), Kind: "keys"}
+		return Value{}, &ArgError{Key: joinKey(n.key(), missingTag), Problem: "is missing (required)", Valid: knownKeys(chain), Kind: "keys"}
 	}
 	for k := n.first; k != nil; k = k.next {
 		if !hasMember(chain, k.name) {
 			known := knownKeys(chain)
-			return nil, &ArgError{Key: k.key, Problem: "is unknown", Valid: known, Kind: "keys", Suggest: Suggest(k.name, known)}
+			return Value{}, &ArgError{Key: k.key(), Problem: "is unknown", Valid: known, Kind: "keys", Suggest: Suggest(k.name, known)}
 		}
 	}
-	obj := make(Object, 0, n.count)
+	obj := make(Object, 0, int(n.count))
 	for _, e := range chain {
 		for _, f := range e.Members {
 			child := n.child(f.Name)
 			if child == nil {
 				if !f.Optional {
-					return nil, &ArgError{Key: joinKey(n.key, f.Name), Problem: "is missing (required)", Valid: knownKeys(chain), Kind: "keys"}
+					return Value{}, &ArgError{Key: joinKey(n.key(), f.Name), Problem: "is missing (required)", Valid: knownKeys(chain), Kind: "keys"}
 				}
 				continue
 			}
 			v, err := c.value(f.TypeEntity, child)
 			if err != nil {
-				return nil, err
+				return Value{}, err
 			}
 			obj = append(obj, Field{f.Name, v})
 		}
 	}
-	return obj, nil
+	return Obj(obj), nil
 }
 
-func (c *converter) array(t *Entity, n *node) (any, error) {
-	idx := make([]int, 0, n.count)
+func (c *converter) array(t *Entity, n *node) (Value, error) {
+	idx := make([]int, 0, int(n.count))
 	for k := n.first; k != nil; k = k.next {
 		i, err := strconv.Atoi(k.name)
 		if err != nil || i < 0 || strconv.Itoa(i) != k.name {
-			return nil, &ArgError{Key: k.key, Problem: "is not a list index: list elements are numbered 0, 1, 2, ..."}
+			return Value{}, &ArgError{Key: k.key(), Problem: "is not a list index: list elements are numbered 0, 1, 2, ..."}
 		}
 		idx = append(idx, i)
 	}
 	sort.Ints(idx)
-	out := make([]any, len(idx))
+	out := make(Object, len(idx))
 	for want, i := range idx {
 		if i != want {
-			return nil, &ArgError{Key: joinKey(n.key, strconv.Itoa(want)), Problem: "is missing: list elements are numbered 0, 1, 2, ... without gaps"}
+			return Value{}, &ArgError{Key: joinKey(n.key(), strconv.Itoa(want)), Problem: "is missing: list elements are numbered 0, 1, 2, ... without gaps"}
 		}
 		v, err := c.value(t.ElemEntity, n.child(strconv.Itoa(i)))
 		if err != nil {
-			return nil, err
+			return Value{}, err
 		}
-		out[i] = v
+		out[i].Value = v
 	}
-	return out, nil
+	return Value{kind: ListKind, o: out}, nil
 }
 
 // ParseBool reads on/off, yes/no and true/false.

@@ -9,10 +9,91 @@ import (
 	"unicode/utf8"
 )
 
+// Kind is what a Value holds.
+type Kind uint8
+
+const (
+	NullKind Kind = iota
+	StringKind
+	BoolKind
+	NumberKind // json.Number text
+	ObjectKind
+	ListKind
+	RawKind // JSON text, written as it is
+)
+
+// Value is a JSON value as hmpsh builds it: a small struct rather than an
+// interface, so that converting a line does not allocate a box per value.
+type Value struct {
+	kind Kind
+	b    bool
+	s    string // StringKind, NumberKind, RawKind
+	o    Object // ObjectKind; ListKind's elements, without names
+}
+
+// Str, Bool, Num, Int, Null, Obj, List and Raw make Values.
+func Str(s string) Value      { return Value{kind: StringKind, s: s} }
+func Bool(b bool) Value       { return Value{kind: BoolKind, b: b} }
+func Num(n json.Number) Value { return Value{kind: NumberKind, s: string(n)} }
+func Int(i int64) Value       { return Value{kind: NumberKind, s: strconv.FormatInt(i, 10)} }
+func Null() Value             { return Value{} }
+func Obj(o Object) Value      { return Value{kind: ObjectKind, o: o} }
+func List(elems ...Value) Value {
+	o := make(Object, len(elems))
+	for i, e := range elems {
+		o[i].Value = e
+	}
+	return Value{kind: ListKind, o: o}
+}
+func Raw(r json.RawMessage) Value { return Value{kind: RawKind, s: string(r)} }
+
+// Kind says what v holds.
+func (v Value) Kind() Kind { return v.kind }
+
+// Text is a string's text, a number's digits or raw JSON.
+func (v Value) Text() string { return v.s }
+
+// Bool is a boolean's value.
+func (v Value) Bool() bool { return v.b }
+
+// ObjectList is a list of objects.
+func ObjectList(objs ...Object) Value {
+	o := make(Object, len(objs))
+	for i, e := range objs {
+		o[i].Value = Obj(e)
+	}
+	return Value{kind: ListKind, o: o}
+}
+
+// Object is an object's members.
+func (v Value) Object() Object {
+	if v.kind != ObjectKind {
+		return nil
+	}
+	return v.o
+}
+
+// Elems iterates over a list's elements.
+func (v Value) Elems() iter.Seq[Value] {
+	return func(yield func(Value) bool) {
+		if v.kind != ListKind {
+			return
+		}
+		for _, f := range v.o {
+			if !yield(f.Value) {
+				return
+			}
+		}
+	}
+}
+
+// MarshalJSON writes v.
+func (v Value) MarshalJSON() ([]byte, error) { return appendValue(nil, v) }
+
 // Field is one member of an Object.
 type Field struct {
 	Name  string
-	Value any
+	Value Value
 }
 
 // Object is a JSON object that keeps its members in the order they were
@@ -22,20 +103,54 @@ type Field struct {
 type Object []Field
 
 // Get returns the value of member name.
-func (o Object) Get(name string) (any, bool) {
+func (o Object) Get(name string) (Value, bool) {
 	for _, f := range o {
 		if f.Name == name {
 			return f.Value, true
 		}
 	}
-	return nil, false
+	return Value{}, false
 }
 
-// All iterates over the members in order.
-func (o Object) All() iter.Seq2[string, any] {
-	return func(yield func(string, any) bool) {
+// Str is member name's text when it is a string.
+func (o Object) Str(name string) (string, bool) {
+	v, ok := o.Get(name)
+	return v.s, ok && v.kind == StringKind
+}
+
+// Bool is member name's value when it is a boolean.
+func (o Object) Bool(name string) (bool, bool) {
+	v, ok := o.Get(name)
+	return v.b, ok && v.kind == BoolKind
+}
+
+// Number is member name's digits when it is a number.
+func (o Object) Number(name string) (string, bool) {
+	v, ok := o.Get(name)
+	return v.s, ok && v.kind == NumberKind
+}
+
+// Strings is member name's elements when it is a list of strings.
+func (o Object) Strings(name string) ([]string, bool) {
+	v, ok := o.Get(name)
+	if !ok || v.kind != ListKind {
+		return nil, false
+	}
+	out := make([]string, 0, len(v.o))
+	for _, f := range v.o {
+		if f.Value.kind != StringKind {
+			return nil, false
+		}
+		out = append(out, f.Value.s)
+	}
+	return out, true
+}
+
+// Keys iterates over the member names in order.
+func (o Object) Keys() iter.Seq[string] {
+	return func(yield func(string) bool) {
 		for _, f := range o {
-			if !yield(f.Name, f.Value) {
+			if !yield(f.Name) {
 				return
 			}
 		}
@@ -43,7 +158,7 @@ func (o Object) All() iter.Seq2[string, any] {
 }
 
 // Set replaces member name, or appends it.
-func (o *Object) Set(name string, v any) {
+func (o *Object) Set(name string, v Value) {
 	for i, f := range *o {
 		if f.Name == name {
 			(*o)[i].Value = v
@@ -55,60 +170,77 @@ func (o *Object) Set(name string, v any) {
 
 // MarshalJSON writes the members in order.
 func (o Object) MarshalJSON() ([]byte, error) {
-	return appendJSON(nil, o)
+	return appendObject(nil, o)
 }
 
-// appendJSON writes the values the converter makes (strings, booleans,
-// json.Number, nil, Objects, lists) directly, and anything else through
-// encoding/json. It never escapes "<", ">" and "&": they are common in
-// shell commands and must read as typed.
-func appendJSON(b []byte, v any) ([]byte, error) {
-	switch x := v.(type) {
-	case nil:
+func appendObject(b []byte, o Object) ([]byte, error) {
+	b = append(b, '{')
+	for i, f := range o {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, f.Name)
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, f.Value); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendValue writes v. It never escapes "<", ">" and "&": they are
+// common in shell commands and must read as typed.
+func appendValue(b []byte, v Value) ([]byte, error) {
+	switch v.kind {
+	case NullKind:
 		return append(b, "null"...), nil
-	case string:
-		return appendString(b, x), nil
-	case bool:
-		return strconv.AppendBool(b, x), nil
-	case json.Number:
-		if !json.Valid([]byte(x)) {
-			return nil, fmt.Errorf("invalid number %q", string(x))
+	case StringKind:
+		return appendString(b, v.s), nil
+	case BoolKind:
+		return strconv.AppendBool(b, v.b), nil
+	case NumberKind:
+		if !validNumber(v.s) {
+			return nil, fmt.Errorf("invalid number %q", v.s)
 		}
-		return append(b, x...), nil
-	case Object:
-		b = append(b, '{')
-		for i, f := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, f.Name)
-			b = append(b, ':')
-			var err error
-			if b, err = appendJSON(b, f.Value); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, '}'), nil
-	case []any:
+		return append(b, v.s...), nil
+	case ObjectKind:
+		return appendObject(b, v.o)
+	case ListKind:
 		b = append(b, '[')
-		for i, e := range x {
+		for i, f := range v.o {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendJSON(b, e); err != nil {
+			if b, err = appendValue(b, f.Value); err != nil {
 				return nil, err
 			}
 		}
 		return append(b, ']'), nil
+	case RawKind:
+		buf := bytes.NewBuffer(b)
+		if err := json.Compact(buf, []byte(v.s)); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+	return nil, fmt.Errorf("value of unknown kind %d", v.kind)
+}
+
+// validNumber is a JSON number: what strconv writes always is; the rest
+// is checked.
+func validNumber(s string) bool {
+	plain := s != "" && s != "-"
+	for i := 0; i < len(s) && plain; i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || i == 0 && c == '-') {
+			plain = false
+		}
 	}
-	return append(b, bytes.TrimRight(buf.Bytes(), "\n")...), nil
+	if plain && (len(s) < 2 || s[0] != '0') && (len(s) < 3 || s[0] != '-' || s[1] != '0') {
+		return true
+	}
+	return json.Valid([]byte(s))
 }
 
 // appendString writes s as a JSON string, as encoding/json does but for
@@ -183,7 +315,7 @@ func (r Request) AppendJSON(b []byte) ([]byte, error) {
 	if len(r.Arguments) > 0 {
 		b = append(b, `,"arguments":`...)
 		var err error
-		if b, err = appendJSON(b, r.Arguments); err != nil {
+		if b, err = appendObject(b, r.Arguments); err != nil {
 			return nil, err
 		}
 	}

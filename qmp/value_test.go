@@ -18,23 +18,43 @@ func encodingJSON(t testing.TB, v any) []byte {
 }
 
 func TestObjectKeepsOrder(t *testing.T) {
-	o := Object{{"z", "last"}, {"a", true}, {"m", json.Number("-12")}, {"n", nil},
-		{"l", []any{"x", Object{{"k", false}}}}, {"f", 1.5}}
+	o := Object{{"z", Str("last")}, {"a", Bool(true)}, {"m", Num("-12")}, {"n", Null()},
+		{"l", List(Str("x"), Obj(Object{{"k", Bool(false)}}))}, {"f", Num("1.5")},
+		{"i", Int(-7)}, {"r", Raw(json.RawMessage(` {"a": [1, 2]} `))}}
 	got, err := o.MarshalJSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"z":"last","a":true,"m":-12,"n":null,"l":["x",{"k":false}],"f":1.5}`
+	want := `{"z":"last","a":true,"m":-12,"n":null,"l":["x",{"k":false}],"f":1.5,"i":-7,"r":{"a":[1,2]}}`
 	if string(got) != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
-	o.Set("a", false)
-	o.Set("new", "v")
-	if v, _ := o.Get("a"); v != false || len(o) != 7 {
+	o.Set("a", Bool(false))
+	o.Set("new", Str("v"))
+	if v, _ := o.Get("a"); v.Kind() != BoolKind || v.Bool() || len(o) != 9 {
 		t.Errorf("Set: %v", o)
 	}
-	if _, err := (Object{{"bad", json.Number("1x")}}).MarshalJSON(); err == nil {
-		t.Error("an invalid json.Number marshalled")
+	if s, ok := o.Str("z"); !ok || s != "last" {
+		t.Errorf("Str(z) = %q, %v", s, ok)
+	}
+	if _, ok := o.Str("a"); ok {
+		t.Error("Str(a) of a boolean")
+	}
+	if n, ok := o.Number("m"); !ok || n != "-12" {
+		t.Errorf("Number(m) = %q, %v", n, ok)
+	}
+	if l, ok := o.Strings("l"); ok {
+		t.Errorf("Strings(l) of a mixed list: %q", l)
+	}
+	for _, bad := range []string{"1x", "", "-", "007", "-01", "1.", "+1"} {
+		if _, err := (Object{{"bad", Num(json.Number(bad))}}).MarshalJSON(); err == nil {
+			t.Errorf("an invalid number %q marshalled", bad)
+		}
+	}
+	for _, good := range []string{"0", "-0", "10", "-12", "1.5", "1e9", "-0.25E-3", "18446744073709551615"} {
+		if got, err := (Object{{"n", Num(json.Number(good))}}).MarshalJSON(); err != nil || string(got) != `{"n":`+good+`}` {
+			t.Errorf("number %q: %s, %v", good, got, err)
+		}
 	}
 }
 
@@ -43,7 +63,7 @@ func TestRequestJSON(t *testing.T) {
 	if string(got) != `{"execute":"stop"}` {
 		t.Errorf("no arguments: %s", got)
 	}
-	got, _ = Request{Execute: "x", Arguments: Object{{"cmd", "a > b & c"}}}.MarshalJSON()
+	got, _ = Request{Execute: "x", Arguments: Object{{"cmd", Str("a > b & c")}}}.MarshalJSON()
 	if string(got) != `{"execute":"x","arguments":{"cmd":"a > b & c"}}` {
 		t.Errorf("with arguments: %s", got)
 	}

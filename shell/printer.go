@@ -214,7 +214,7 @@ func (p jsonPrinter) reply(_ *hmp.Translation, ret json.RawMessage) error {
 }
 
 func (p jsonPrinter) returned(ret json.RawMessage) {
-	data, _ := (qmp.Object{{Name: "return", Value: json.RawMessage(compact(ret))}}).MarshalJSON()
+	data, _ := (qmp.Object{{Name: "return", Value: qmp.Raw(ret)}}).MarshalJSON()
 	p.o.outf("%s\n", data)
 }
 
@@ -228,14 +228,14 @@ func (p jsonPrinter) qmpError(err error) {
 }
 
 func (p jsonPrinter) event(m *Monitor, several bool, ev qmp.Event) {
-	o := qmp.Object{{Name: "event", Value: ev.Name}}
+	o := qmp.Object{{Name: "event", Value: qmp.Str(ev.Name)}}
 	if ev.Data != nil {
-		o = append(o, qmp.Field{Name: "data", Value: ev.Data})
+		o = append(o, qmp.Field{Name: "data", Value: qmp.Raw(ev.Data)})
 	}
-	o = append(o, qmp.Field{Name: "timestamp", Value: qmp.Object{
-		{Name: "seconds", Value: ev.Time.Unix()}, {Name: "microseconds", Value: ev.Time.Nanosecond() / 1000}}})
+	o = append(o, qmp.Field{Name: "timestamp", Value: qmp.Obj(qmp.Object{
+		{Name: "seconds", Value: qmp.Int(ev.Time.Unix())}, {Name: "microseconds", Value: qmp.Int(int64(ev.Time.Nanosecond() / 1000))}})})
 	if several {
-		o = append(o, qmp.Field{Name: "monitor", Value: m.Name})
+		o = append(o, qmp.Field{Name: "monitor", Value: qmp.Str(m.Name)})
 	}
 	data, _ := o.MarshalJSON()
 	p.o.eventf("%s\n", data)
@@ -243,7 +243,7 @@ func (p jsonPrinter) event(m *Monitor, several bool, ev qmp.Event) {
 
 // migration is the last query-migrate reply of the wait, as QEMU sent it.
 func (p jsonPrinter) migration(info *MigrationInfo) {
-	data, _ := (qmp.Object{{Name: "migration", Value: json.RawMessage(compact(info.Raw))}}).MarshalJSON()
+	data, _ := (qmp.Object{{Name: "migration", Value: qmp.Raw(info.Raw)}}).MarshalJSON()
 	p.o.outf("%s\n", data)
 }
 

@@ -11,17 +11,18 @@
 package transports
 
 import (
-	"encoding/json"
 	"iter"
 	"strconv"
 )
 
-// Fields is a MigrationAddress as the schema typed it: member names with
-// values that are strings, booleans, json.Numbers or lists of strings
-// ([]any). qmp.Object is one.
+// Fields is a MigrationAddress as the schema typed it: members read by
+// name and type. qmp.Object is one.
 type Fields interface {
-	Get(key string) (any, bool)
-	All() iter.Seq2[string, any]
+	Str(key string) (string, bool)
+	Bool(key string) (bool, bool)
+	Number(key string) (string, bool) // the digits
+	Strings(key string) ([]string, bool)
+	Keys() iter.Seq[string]
 }
 
 // Channel is one MigrationChannel: a channel type and an address.
@@ -35,31 +36,17 @@ type addr struct{ Fields }
 
 // str is a string member, "" when absent.
 func (a addr) str(key string) string {
-	v, _ := a.Get(key)
-	s, _ := v.(string)
+	s, _ := a.Str(key)
 	return s
 }
 
 // flag is a boolean member: its value and whether it was given.
-func (a addr) flag(key string) (on, given bool) {
-	v, ok := a.Get(key)
-	b, isBool := v.(bool)
-	return b, ok && isBool
-}
+func (a addr) flag(key string) (on, given bool) { return a.Bool(key) }
 
 // uint is an unsigned number member and whether it was given as one.
 func (a addr) uint(key string) (uint64, bool) {
-	v, ok := a.Get(key)
+	s, ok := a.Number(key)
 	if !ok {
-		return 0, false
-	}
-	var s string
-	switch n := v.(type) {
-	case json.Number:
-		s = string(n)
-	case string:
-		s = n
-	default:
 		return 0, false
 	}
 	u, err := strconv.ParseUint(s, 10, 64)
@@ -68,18 +55,6 @@ func (a addr) uint(key string) (uint64, bool) {
 
 // strings is a list-of-strings member.
 func (a addr) strings(key string) []string {
-	v, _ := a.Get(key)
-	switch l := v.(type) {
-	case []string:
-		return l
-	case []any:
-		out := make([]string, 0, len(l))
-		for _, e := range l {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
+	l, _ := a.Strings(key)
+	return l
 }

@@ -258,7 +258,7 @@ func noForm(key, why string) error {
 // onlyKeys fails on the first key, besides transport and type, that the
 // URI form of the address does not write.
 func onlyKeys(a addr, keys ...string) error {
-	for k := range a.All() {
+	for k := range a.Keys() {
 		if k != "transport" && k != "type" && !slices.Contains(keys, k) {
 			return noForm("key "+strconv.Quote(k), "")
 		}

@@ -31,19 +31,43 @@ type field struct {
 	v any
 }
 
-func (f fields) Get(key string) (any, bool) {
+func (f fields) get(key string) any {
 	for _, x := range f {
 		if x.k == key {
-			return x.v, true
+			return x.v
 		}
 	}
-	return nil, false
+	return nil
 }
 
-func (f fields) All() iter.Seq2[string, any] {
-	return func(yield func(string, any) bool) {
+func (f fields) Str(key string) (string, bool) {
+	v, ok := f.get(key).(string)
+	return v, ok
+}
+
+func (f fields) Bool(key string) (bool, bool) {
+	v, ok := f.get(key).(bool)
+	return v, ok
+}
+
+func (f fields) Number(key string) (string, bool) {
+	v, ok := f.get(key).(json.Number)
+	return string(v), ok
+}
+
+func (f fields) Strings(key string) ([]string, bool) {
+	l, ok := f.get(key).([]any)
+	var out []string
+	for _, e := range l {
+		out = append(out, e.(string))
+	}
+	return out, ok
+}
+
+func (f fields) Keys() iter.Seq[string] {
+	return func(yield func(string) bool) {
 		for _, x := range f {
-			if !yield(x.k, x.v) {
+			if !yield(x.k) {
 				return
 			}
 		}
@@ -104,8 +128,8 @@ func channelFromPairs(pairs []split.KV) (Channel, error) {
 func sameAddress(a, b Channel) bool {
 	asMap := func(f Fields) map[string]any {
 		m := map[string]any{}
-		for k, v := range f.All() {
-			m[k] = v
+		for k := range f.Keys() {
+			m[k] = f.(fields).get(k)
 		}
 		return m
 	}
