@@ -601,3 +601,17 @@ func all(tb testing.TB, ts *hmp.Targets) []*hmp.Target {
 	}
 	return list
 }
+
+// The line model's rules hold while a line is typed: nothing completes
+// in a trailing comment, and help may name a monitor (@NAME help X shows
+// that QEMU's keys) while the others act on the session.
+func TestLineModel(t *testing.T) {
+	for v, c := range completers(t) {
+		check(t, c, v, "info status # migr", nil)
+		check(t, c, v, "info status #", nil)
+		check(t, c, v, "# migr", nil)
+		check(t, c, v, `migrate -c "socket,type=inet,host=#x,k`, []string{"keep-alive="})
+		check(t, c, v, "@src help migrate_sta", []string{"migrate_start_postcopy "})
+		check(t, c, v, "@src .use ", nil)
+	}
+}
