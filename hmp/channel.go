@@ -228,7 +228,8 @@ func (cs *ChannelSyntax) Parse(spec string) (transports.Channel, qmp.Object, err
 	}
 	kvs = transports.FillDefaults(kvs)
 	ct := ""
-	pairs := make([]qmp.Pair, 0, len(kvs))
+	var buf [8]qmp.Pair
+	pairs := buf[:0]
 	for _, kv := range kvs {
 		if kv.Key == ChannelTypeKey {
 			if ct != "" {

@@ -47,6 +47,11 @@ type Line struct {
 	Builtin BuiltinEntry // Builtin: hmpsh's own command
 	Call    *Call        // Native and Builtin: the arguments, read by the entry's params
 	JSON    []byte       // QMPJSON: the JSON value
+
+	// Room for the words and the call of a short line, so that reading
+	// one costs one allocation.
+	words [6]split.Word
+	call  Call
 }
 
 // Prefix is the line's "@NAME " as written, or "".
@@ -200,7 +205,7 @@ func (sx *Syntax) Parse(raw string, target TargetFunc) (*Line, error) {
 	case h.JSON:
 		return ln, sx.parseJSON(ln, h.Body)
 	}
-	words, err := split.Words(h.Body)
+	words, err := split.AppendWords(ln.words[:0], h.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -216,8 +221,8 @@ func (sx *Syntax) Parse(raw string, target TargetFunc) (*Line, error) {
 	ln.Kind, ln.Name, ln.Command, ln.Builtin = cl.Kind, cl.Name, cl.Command, cl.Builtin
 	switch cl.Kind {
 	case Native:
-		c, err := ParseArgs(cl.Name, cl.Command.Params, cl.Args)
-		if err != nil {
+		c := &ln.call
+		if err := parseArgs(c, cl.Name, cl.Command.Params, cl.Args); err != nil {
 			return nil, err
 		}
 		c.Cmd, c.Line = cl.Command, ln
@@ -231,8 +236,8 @@ func (sx *Syntax) Parse(raw string, target TargetFunc) (*Line, error) {
 		if ln.Monitor != "" && !b.TakesMonitor() {
 			return nil, fmt.Errorf("%s acts on the session, not on one monitor; leave out @%s", cl.Name, ln.Monitor)
 		}
-		c, err := ParseArgs(cl.Name, b.ParamList(), cl.Args)
-		if err != nil {
+		c := &ln.call
+		if err := parseArgs(c, cl.Name, b.ParamList(), cl.Args); err != nil {
 			return nil, err
 		}
 		c.Line = ln

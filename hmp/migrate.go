@@ -13,6 +13,9 @@ import (
 type destination struct {
 	chans []transports.Channel
 	objs  []qmp.Object // the channels as typed QMP, in the order given
+	// Room for the usual one channel.
+	chanBuf [1]transports.Channel
+	objBuf  [1]qmp.Object
 }
 
 // readDestination parses the -c values or the positional URI of a
@@ -36,7 +39,8 @@ func readDestination(c *Call, channels []string, uri string, hasURI bool, role t
 	if cs == nil {
 		return nil, c.Errorf("no schema knows MigrationChannel")
 	}
-	d := &destination{chans: make([]transports.Channel, 0, len(specs)), objs: make([]qmp.Object, 0, len(specs))}
+	d := &destination{}
+	d.chans, d.objs = d.chanBuf[:0], d.objBuf[:0]
 	for _, spec := range specs {
 		ch, obj, err := cs.Parse(spec)
 		if err != nil {

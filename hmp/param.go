@@ -229,7 +229,16 @@ func (c *Call) Errorf(format string, a ...any) error {
 // QEMU's monitor does: flags in any order before the positionals, then the
 // positionals, and nothing after them.
 func ParseArgs(name string, ps []Param, words []split.Word) (*Call, error) {
-	c := &Call{Name: name, params: ps}
+	c := new(Call)
+	if err := parseArgs(c, name, ps, words); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parseArgs is ParseArgs into c.
+func parseArgs(c *Call, name string, ps []Param, words []split.Word) error {
+	c.Name, c.params = name, ps
 	c.vals = c.buf[:0]
 	usage := func() string { return Usage(name, ps) }
 	// quoteHint explains the usual cause of a stray word right after a
@@ -268,17 +277,17 @@ flags:
 			p := ps[k]
 			if !p.takesValue() {
 				if c.has(k) {
-					return nil, fmt.Errorf("%s: option %s given twice", name, w.Text)
+					return fmt.Errorf("%s: option %s given twice", name, w.Text)
 				}
 				c.vals = append(c.vals, callValue{param: k})
 				i++
 				continue flags
 			}
 			if i+1 >= len(words) {
-				return nil, fmt.Errorf("%s: option %s needs a %s after it", name, w.Text, p.Placeholder())
+				return fmt.Errorf("%s: option %s needs a %s after it", name, w.Text, p.Placeholder())
 			}
 			if c.has(k) && !p.Repeat {
-				return nil, fmt.Errorf("%s: option %s given twice", name, w.Text)
+				return fmt.Errorf("%s: option %s given twice", name, w.Text)
 			}
 			c.vals = append(c.vals, callValue{param: k, text: words[i+1].Text})
 			i += 2
@@ -287,7 +296,7 @@ flags:
 		if hasPositional(ps) && looksNegativeNumber(w.Text) {
 			break
 		}
-		return nil, fmt.Errorf("%s: unsupported option %s%s%s; usage: %s", name, w.Text, validFlags(ps), quoteHint(i), usage())
+		return fmt.Errorf("%s: unsupported option %s%s%s; usage: %s", name, w.Text, validFlags(ps), quoteHint(i), usage())
 	}
 	for k, p := range ps {
 		if p.Flag != "" {
@@ -297,7 +306,7 @@ flags:
 			if p.Optional {
 				continue
 			}
-			return nil, fmt.Errorf("%s: missing argument %s; usage: %s", name, p.Placeholder(), usage())
+			return fmt.Errorf("%s: missing argument %s; usage: %s", name, p.Placeholder(), usage())
 		}
 		text := words[i].Text
 		i++
@@ -309,9 +318,9 @@ flags:
 		c.vals = append(c.vals, callValue{param: k, text: text})
 	}
 	if i < len(words) {
-		return nil, fmt.Errorf("%s: extraneous characters at the end of line: %q%s; usage: %s", name, words[i].Text, quoteHint(i), usage())
+		return fmt.Errorf("%s: extraneous characters at the end of line: %q%s; usage: %s", name, words[i].Text, quoteHint(i), usage())
 	}
-	return c, nil
+	return nil
 }
 
 func (c *Call) has(k int) bool {

@@ -44,6 +44,8 @@ type Session struct {
 	progress func(info *MigrationInfo, elapsed time.Duration)
 	detached func()
 	buf      []byte // a dry run's output line, reused
+	// dryTarget is a dry run's answer to which QEMU a line is for.
+	dryTarget hmp.TargetFunc
 }
 
 // NewSession makes a session without monitors; Connect adds them. With
@@ -56,6 +58,7 @@ func NewSession(cfg Config, sx *hmp.Syntax, known *hmp.Targets, dry *hmp.Target)
 		cfg.Poll = 100 * time.Millisecond
 	}
 	s := &Session{cfg: cfg, sx: sx, known: known, dry: dry}
+	s.dryTarget = func(string) (*hmp.Target, error) { return dry, nil }
 	s.out = &output{out: cfg.Out, err: cfg.Err, events: cfg.Out}
 	switch {
 	case dry != nil:
@@ -159,10 +162,14 @@ var errAllMonitors = errors.New("@* (every monitor at once) is reserved and not 
 
 // Run runs one line.
 func (s *Session) Run(ctx context.Context, raw string) error {
-	ln, err := s.sx.Parse(raw, func(name string) (*hmp.Target, error) {
-		_, t, err := s.resolve(ctx, name)
-		return t, err
-	})
+	tf := s.dryTarget
+	if s.dry == nil {
+		tf = func(name string) (*hmp.Target, error) {
+			_, t, err := s.resolve(ctx, name)
+			return t, err
+		}
+	}
+	ln, err := s.sx.Parse(raw, tf)
 	if err != nil {
 		return err
 	}

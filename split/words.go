@@ -38,7 +38,10 @@ func IsSpace(c byte) bool {
 // the closing quote and may contain the escapes \" \\ \' \n \r; any other
 // escape, and a missing closing quote, is an error. Outside quotes a
 // backslash is an ordinary character, as it is for QEMU.
-func Words(line string) ([]Word, error) { return scan(line, true) }
+func Words(line string) ([]Word, error) { return scan(nil, line, true) }
+
+// AppendWords is Words appending to dst, which is used when it has room.
+func AppendWords(dst []Word, line string) ([]Word, error) { return scan(dst, line, true) }
 
 // WordsLenient splits a line Words would reject as closely as it can, for
 // what must read any line (history redaction): an unterminated quote runs
@@ -46,13 +49,13 @@ func Words(line string) ([]Word, error) { return scan(line, true) }
 // a closing quote joins the word. On a line Words accepts it gives the
 // same words.
 func WordsLenient(line string) []Word {
-	words, _ := scan(line, false)
+	words, _ := scan(nil, line, false)
 	return words
 }
 
-func scan(line string, strict bool) ([]Word, error) {
-	// One allocation: a word starts after white space at most this often
-	// (a quoted word with spaces in it counts more than once).
+func scan(words []Word, line string, strict bool) ([]Word, error) {
+	// At most one allocation: a word starts after white space at most this
+	// often (a quoted word with spaces in it counts more than once).
 	n := 0
 	for i := 0; i < len(line); i++ {
 		if !IsSpace(line[i]) && (i == 0 || IsSpace(line[i-1])) {
@@ -60,9 +63,11 @@ func scan(line string, strict bool) ([]Word, error) {
 		}
 	}
 	if n == 0 {
-		return nil, nil
+		return words, nil
 	}
-	words := make([]Word, 0, n)
+	if cap(words)-len(words) < n {
+		words = append(make([]Word, 0, len(words)+n), words...)
+	}
 	i := 0
 	for {
 		for i < len(line) && IsSpace(line[i]) {
