@@ -221,7 +221,8 @@ func (cs *ChannelSyntax) Parse(spec string) (transports.Channel, qmp.Object, err
 	if transports.LooksLikeURI(spec) {
 		kvs, err = transports.ParseURI(spec)
 	} else {
-		kvs, err = split.KeyVals(spec, ImpliedKey)
+		var buf [8]split.KV
+		kvs, err = split.AppendKeyVals(buf[:0], spec, ImpliedKey)
 	}
 	if err != nil {
 		return transports.Channel{}, nil, err

@@ -62,11 +62,17 @@ type KV struct {
 // element without '=' is the value of that key ("socket,type=inet" reads
 // as "transport=socket,type=inet"). Keys are not checked here beyond being
 // non-empty: which keys exist is the schema's business.
-func KeyVals(s, implied string) ([]KV, error) {
+func KeyVals(s, implied string) ([]KV, error) { return AppendKeyVals(nil, s, implied) }
+
+// AppendKeyVals is KeyVals appending to kvs, which is used when it has
+// room.
+func AppendKeyVals(kvs []KV, s, implied string) ([]KV, error) {
 	if s == "" {
 		return nil, &SyntaxError{Pos: 0, Msg: "empty option list"}
 	}
-	kvs := make([]KV, 0, strings.Count(s, ",")+1)
+	if n := strings.Count(s, ",") + 1; cap(kvs)-len(kvs) < n {
+		kvs = append(make([]KV, 0, len(kvs)+n), kvs...)
+	}
 	for n, pos := 0, 0; pos <= len(s); n++ {
 		text, next := nextItem(s, pos)
 		it := Item{Text: text, Pos: pos}
