@@ -190,24 +190,34 @@ type TargetFunc func(monitor string) (*Target, error)
 // when a line could be HMP or QMP (a command hmpsh neither knows nor
 // translates); it may return an error, which Parse returns.
 func (sx *Syntax) Parse(raw string, target TargetFunc) (*Line, error) {
+	ln := new(Line)
+	if err := sx.ParseInto(ln, raw, target); err != nil {
+		return nil, err
+	}
+	return ln, nil
+}
+
+// ParseInto is Parse into ln, which it resets: a caller that reads lines
+// one after another can keep one Line for all of them.
+func (sx *Syntax) ParseInto(ln *Line, raw string, target TargetFunc) error {
 	h := CutHead(raw)
-	ln := &Line{Raw: raw, Monitor: h.Monitor}
+	*ln = Line{Raw: raw, Monitor: h.Monitor}
 	if h.Prefixed && h.Monitor != AllMonitors && !ValidName(h.Monitor) {
 		if h.Monitor == "" {
-			return nil, fmt.Errorf("@ needs a monitor name: @NAME LINE")
+			return fmt.Errorf("@ needs a monitor name: @NAME LINE")
 		}
-		return nil, fmt.Errorf("@%s: not a monitor name (letters, digits, - and _)", h.Monitor)
+		return fmt.Errorf("@%s: not a monitor name (letters, digits, - and _)", h.Monitor)
 	}
 	switch {
 	case h.Blank:
 		ln.Kind, ln.Comment = Blank, h.Body
-		return ln, nil
+		return nil
 	case h.JSON:
-		return ln, sx.parseJSON(ln, h.Body)
+		return sx.parseJSON(ln, h.Body)
 	}
 	words, err := split.AppendWords(ln.words[:0], h.Body)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if n := CommentAt(words); n < len(words) {
 		ln.Comment = h.Body[words[n].Start:]
@@ -223,34 +233,34 @@ func (sx *Syntax) Parse(raw string, target TargetFunc) (*Line, error) {
 	case Native:
 		c := &ln.call
 		if err := parseArgs(c, cl.Name, cl.Command.Params, cl.Args); err != nil {
-			return nil, err
+			return err
 		}
 		c.Cmd, c.Line = cl.Command, ln
 		ln.Call = c
-		return ln, nil
+		return nil
 	case Builtin:
 		b := cl.Builtin
 		if b == nil {
-			return nil, sx.unknownBuiltin(cl.Name)
+			return sx.unknownBuiltin(cl.Name)
 		}
 		if ln.Monitor != "" && !b.TakesMonitor() {
-			return nil, fmt.Errorf("%s acts on the session, not on one monitor; leave out @%s", cl.Name, ln.Monitor)
+			return fmt.Errorf("%s acts on the session, not on one monitor; leave out @%s", cl.Name, ln.Monitor)
 		}
 		c := &ln.call
 		if err := parseArgs(c, cl.Name, b.ParamList(), cl.Args); err != nil {
-			return nil, err
+			return err
 		}
 		c.Line = ln
 		ln.Call = c
-		return ln, nil
+		return nil
 	}
 	// HMP or QMP: that depends on what the monitor's QEMU has.
 	t, err := target(ln.Monitor)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ln.Kind = t.KindOf(cl.Name)
-	return ln, nil
+	return nil
 }
 
 // Class is what a line's words make it, as far as that can be told

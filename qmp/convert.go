@@ -97,14 +97,21 @@ func (n *node) child(name string) *node {
 	return nil
 }
 
-func buildTree(pairs []Pair, prefix string) (*node, error) {
+// buildTree makes the tree in *nodes, reusing its room; the tree is valid
+// until *nodes is used again.
+func buildTree(nodes *[]node, pairs []Pair, prefix string) (*node, error) {
 	size := 1
 	for _, p := range pairs {
 		size += 1 + strings.Count(p.Key, ".")
 	}
-	arena := make([]node, 1, size)
+	// Nodes point at each other: the slice must not move once filled.
+	arena := *nodes
+	if cap(arena) < size {
+		arena = make([]node, 0, size)
+		*nodes = arena
+	}
+	arena = append(arena[:0], node{name: prefix})
 	root := &arena[0]
-	root.name = prefix
 	for _, p := range pairs {
 		if p.Key == "" {
 			return nil, &ArgError{Problem: fmt.Sprintf("%q has an empty key", "="+p.Value)}
@@ -168,7 +175,15 @@ func (s *Schema) Convert(t *Entity, pairs []Pair, opt *ConvertOptions, prefix st
 	if opt == nil {
 		opt = &ConvertOptions{}
 	}
-	root, err := buildTree(pairs, prefix)
+	arena, _ := s.trees.Get().(*[]node)
+	if arena == nil {
+		arena = new([]node)
+	}
+	defer func() {
+		clear((*arena)[:cap(*arena)]) // keep no strings of this line alive
+		s.trees.Put(arena)
+	}()
+	root, err := buildTree(arena, pairs, prefix)
 	if err != nil {
 		return Value{}, err
 	}

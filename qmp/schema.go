@@ -106,6 +106,9 @@ type Schema struct {
 	HMPHelp     string
 	HMPInfoHelp string
 	entities    map[string]*Entity
+	// trees holds the key=value trees conversions are done with, for
+	// the next conversion: they are scratch, dead once one is over.
+	trees sync.Pool
 }
 
 // resolve points members, variants, arguments, results and elements at

@@ -247,6 +247,19 @@ func validNumber(s string) bool {
 // HTML escaping: control characters escaped, invalid UTF-8 as U+FFFD.
 func appendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
+	// Most strings need no escape at all: copy them whole.
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]

@@ -46,6 +46,8 @@ type Session struct {
 	buf      []byte // a dry run's output line, reused
 	// dryTarget is a dry run's answer to which QEMU a line is for.
 	dryTarget hmp.TargetFunc
+	line      hmp.Line // the line being run
+	lineBusy  bool
 }
 
 // NewSession makes a session without monitors; Connect adds them. With
@@ -169,8 +171,16 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 			return t, err
 		}
 	}
-	ln, err := s.sx.Parse(raw, tf)
-	if err != nil {
+	// One Line serves every line run at the top level; a line run from
+	// within another (none yet) gets its own.
+	ln := &s.line
+	if s.lineBusy {
+		ln = new(hmp.Line)
+	} else {
+		s.lineBusy = true
+		defer func() { s.lineBusy = false }()
+	}
+	if err := s.sx.ParseInto(ln, raw, tf); err != nil {
 		return err
 	}
 	switch ln.Kind {
