@@ -255,8 +255,8 @@ func (cs *ChannelSyntax) Parse(spec string) (transports.Channel, qmp.Object, err
 		}
 		return transports.Channel{}, nil, err
 	}
-	addr := v.Object()
-	return transports.Channel{Type: ct, Addr: addr}, qmp.Object{{Name: ChannelTypeKey, Value: qmp.Str(ct)}, {Name: "addr", Value: v}}, nil
+	obj := qmp.Object{{Name: ChannelTypeKey, Value: qmp.Str(ct)}, {Name: "addr", Value: v}}
+	return transports.Channel{Type: ct, Addr: obj[1].Value.Members()}, obj, nil
 }
 
 // splitArgs reads exec's args given as one string the way a shell splits

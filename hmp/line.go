@@ -221,10 +221,10 @@ func (sx *Syntax) ParseInto(ln *Line, raw string, target TargetFunc) error {
 	}
 	if n := CommentAt(words); n < len(words) {
 		ln.Comment = h.Body[words[n].Start:]
-		ln.Body = strings.TrimRight(h.Body[:words[n].Start], " \t\n\r\v\f")
+		ln.Body = split.TrimSpace(h.Body[:words[n].Start])
 		words = words[:n]
 	} else {
-		ln.Body = strings.TrimRight(h.Body, " \t\n\r\v\f")
+		ln.Body = split.TrimSpace(h.Body)
 	}
 	ln.Words = words
 	cl := sx.Classify(words)
@@ -345,7 +345,7 @@ func (sx *Syntax) parseJSON(ln *Line, body string) error {
 		return fmt.Errorf("JSON line: %w", err)
 	}
 	end := int(dec.InputOffset())
-	rest := strings.TrimLeft(body[end:], " \t\n\r\v\f")
+	rest := split.TrimSpace(body[end:])
 	switch {
 	case rest == "":
 	case rest[0] == '#':

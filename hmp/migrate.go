@@ -92,7 +92,7 @@ func destinationArgs(c *Call, command string, d *destination) (qmp.Object, error
 
 func translateMigrate(c *Call) ([]qmp.Request, error) {
 	uri, hasURI := c.Arg("uri")
-	d, err := readDestination(c, c.Values("channel"), uri, hasURI, transports.Connect)
+	d, err := readDestination(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Connect)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func translateMigrate(c *Call) ([]qmp.Request, error) {
 
 func translateIncoming(c *Call) ([]qmp.Request, error) {
 	uri, hasURI := c.Arg("uri")
-	d, err := readDestination(c, c.Values("channel"), uri, hasURI, transports.Listen)
+	d, err := readDestination(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Listen)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func translateIncoming(c *Call) ([]qmp.Request, error) {
 
 func translateRecover(c *Call) ([]qmp.Request, error) {
 	uri, hasURI := c.Arg("uri")
-	d, err := readDestination(c, c.Values("channel"), uri, hasURI, transports.Listen)
+	d, err := readDestination(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Listen)
 	if err != nil {
 		return nil, err
 	}

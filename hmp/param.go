@@ -198,9 +198,11 @@ func (c *Call) Flag(name string) bool {
 }
 
 // Values returns the values of a flag param with a value, in order.
-func (c *Call) Values(name string) []string {
+func (c *Call) Values(name string) []string { return c.AppendValues(nil, name) }
+
+// AppendValues is Values appending to out.
+func (c *Call) AppendValues(out []string, name string) []string {
 	i := c.find(name)
-	var out []string
 	for _, v := range c.vals {
 		if v.param == i {
 			out = append(out, v.text)

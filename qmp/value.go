@@ -73,6 +73,11 @@ func (v Value) Object() Object {
 	return v.o
 }
 
+// Members is an object's members in place: a pointer into v, which reads
+// an object without copying or boxing it (a *Object satisfies the
+// interfaces Object does).
+func (v *Value) Members() *Object { return &v.o }
+
 // Elems iterates over a list's elements.
 func (v Value) Elems() iter.Seq[Value] {
 	return func(yield func(Value) bool) {

@@ -28,9 +28,21 @@ type SyntaxError struct {
 func (e *SyntaxError) Error() string { return fmt.Sprintf("%s (at column %d)", e.Msg, e.Pos+1) }
 
 // IsSpace is QEMU's qemu_isspace for the monitor's purposes: what ends a
-// word.
+// word (space, \t, \n, \v, \f, \r).
 func IsSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+	return c == ' ' || c-'\t' <= '\r'-'\t'
+}
+
+// TrimSpace cuts what IsSpace calls white space off both ends of s.
+func TrimSpace(s string) string {
+	i, j := 0, len(s)
+	for i < j && IsSpace(s[i]) {
+		i++
+	}
+	for j > i && IsSpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
 }
 
 // Words splits an HMP line the way QEMU's monitor reads string arguments:

@@ -206,3 +206,18 @@ func FuzzWordsLenient(f *testing.F) {
 		}
 	})
 }
+
+// IsSpace is qemu_isspace's set exactly, and TrimSpace trims only it.
+func TestIsSpace(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := strings.IndexByte(" \t\n\r\v\f", byte(c)) >= 0 && c != 0
+		if IsSpace(byte(c)) != want {
+			t.Errorf("IsSpace(%#x) = %v", c, !want)
+		}
+	}
+	for in, want := range map[string]string{"": "", " \t": "", "\va b\f\r\n": "a b", "\u00a0x\u00a0": "\u00a0x\u00a0"} {
+		if got := TrimSpace(in); got != want {
+			t.Errorf("TrimSpace(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
