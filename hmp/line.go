@@ -52,6 +52,7 @@ type Line struct {
 	// one costs one allocation.
 	words [6]split.Word
 	call  Call
+	tn    Translation
 }
 
 // Prefix is the line's "@NAME " as written, or "".

@@ -20,7 +20,9 @@ type Translation struct {
 }
 
 // Translate turns a parsed line into the QMP it means on target t. Blank
-// lines and hmpsh's own commands send nothing and are not translated.
+// lines and hmpsh's own commands send nothing and are not translated. A
+// translation of a native command lives in the Line, until it is parsed
+// into again.
 func Translate(ln *Line, t *Target) (*Translation, error) {
 	switch ln.Kind {
 	case Blank:
@@ -32,7 +34,9 @@ func Translate(ln *Line, t *Target) (*Translation, error) {
 		if err != nil {
 			return nil, err
 		}
-		tn := &Translation{Kind: Native, Command: ln.Command, Call: c, Requests: reqs}
+		// The line keeps its translation: one less allocation a line.
+		tn := &ln.tn
+		*tn = Translation{Kind: Native, Command: ln.Command, Call: c, Requests: reqs}
 		if ln.Command.Wait != nil {
 			tn.Wait = ln.Command.Wait(c)
 		}

@@ -73,6 +73,7 @@ type node struct {
 	first, last *node // children
 	next        *node // sibling
 	count       int32 // children
+	member      int32 // the index of its member in the parent object's chain
 	hasValue    bool
 }
 
@@ -436,15 +437,19 @@ func knownKeys(chain []*Entity) []string {
 	return known
 }
 
-func hasMember(chain []*Entity, name string) bool {
+// memberIndex is the index of member name among the chain's members,
+// counted across the chain in order, or -1.
+func memberIndex(chain []*Entity, name string) int32 {
+	j := int32(0)
 	for _, e := range chain {
 		for _, m := range e.Members {
 			if m.Name == name {
-				return true
+				return j
 			}
+			j++
 		}
 	}
-	return false
+	return -1
 }
 
 func (c *converter) object(t *Entity, n *node) (Value, error) {
@@ -458,16 +463,26 @@ func (c *converter) object(t *Entity, n *node) (Value, error) {
 	if missingTag != "" {
 		return Value{}, &ArgError{Key: joinKey(n.key(), missingTag), Problem: "is missing (required)", Valid: knownKeys(chain), Kind: "keys"}
 	}
+	// Each key given finds its member (its index in the chain's members,
+	// in order); the members are then written in schema order.
 	for k := n.first; k != nil; k = k.next {
-		if !hasMember(chain, k.name) {
+		if k.member = memberIndex(chain, k.name); k.member < 0 {
 			known := knownKeys(chain)
 			return Value{}, &ArgError{Key: k.key(), Problem: "is unknown", Valid: known, Kind: "keys", Suggest: Suggest(k.name, known)}
 		}
 	}
 	obj := make(Object, 0, int(n.count))
+	j := int32(0)
 	for _, e := range chain {
 		for _, f := range e.Members {
-			child := n.child(f.Name)
+			var child *node
+			for k := n.first; k != nil; k = k.next {
+				if k.member == j {
+					child = k
+					break
+				}
+			}
+			j++
 			if child == nil {
 				if !f.Optional {
 					return Value{}, &ArgError{Key: joinKey(n.key(), f.Name), Problem: "is missing (required)", Valid: knownKeys(chain), Kind: "keys"}

@@ -41,24 +41,30 @@ const (
 // two channels of one type or a cpr channel but no main one (QEMU 10.0
 // crashes on that).
 func Check(chans []Channel, role Role) error {
-	seen := map[string]bool{}
-	for _, ch := range chans {
-		t := ch.Type
-		if t == "" {
-			t = "main"
+	hasMain := false
+	for i, ch := range chans {
+		t := channelType(ch)
+		for _, before := range chans[:i] {
+			if channelType(before) == t {
+				return fmt.Errorf("two channels with channel-type=%s; give one of each type", t)
+			}
 		}
-		if seen[t] {
-			return fmt.Errorf("two channels with channel-type=%s; give one of each type", t)
-		}
-		seen[t] = true
+		hasMain = hasMain || t == "main"
 		if err := checkAddress(ch.Addr, role); err != nil {
 			return err
 		}
 	}
-	if len(chans) > 0 && !seen["main"] {
+	if len(chans) > 0 && !hasMain {
 		return fmt.Errorf("a channel-type=cpr channel needs a main channel too: add -c with channel-type=main (the default)")
 	}
 	return nil
+}
+
+func channelType(ch Channel) string {
+	if ch.Type == "" {
+		return "main"
+	}
+	return ch.Type
 }
 
 func checkAddress(f Fields, role Role) error {
