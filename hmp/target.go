@@ -29,7 +29,7 @@ type Target struct {
 	ch     *ChannelSyntax
 
 	sendsOnce sync.Once
-	sends     map[string]bool // sendsChannels of migrate and migrate-incoming
+	sends     [2]bool // sendsChannels of migrate and migrate-incoming
 }
 
 // NewTarget makes a target of a QEMU's schema, with ref (the newest known
@@ -58,13 +58,14 @@ func (t *Target) Version() string { return t.Schema.QEMU.Short() }
 // uri (QEMU 8.2.0 and 8.2.1 had channels but a mandatory uri).
 func (t *Target) sendsChannels(command string) bool {
 	t.sendsOnce.Do(func() {
-		t.sends = map[string]bool{}
-		for _, cmd := range []string{"migrate", "migrate-incoming"} {
-			t.sends[cmd] = t.readSendsChannels(cmd)
-		}
+		t.sends[0] = t.readSendsChannels("migrate")
+		t.sends[1] = t.readSendsChannels("migrate-incoming")
 	})
-	if v, ok := t.sends[command]; ok {
-		return v
+	switch command {
+	case "migrate":
+		return t.sends[0]
+	case "migrate-incoming":
+		return t.sends[1]
 	}
 	return t.readSendsChannels(command)
 }

@@ -66,19 +66,19 @@ func WordsLenient(line string) []Word {
 }
 
 func scan(words []Word, line string, strict bool) ([]Word, error) {
-	// At most one allocation: a word starts after white space at most this
-	// often (a quoted word with spaces in it counts more than once).
-	n := 0
-	for i := 0; i < len(line); i++ {
-		if !IsSpace(line[i]) && (i == 0 || IsSpace(line[i-1])) {
-			n++
+	if words == nil {
+		// One allocation: a word starts after white space at most this
+		// often (a quoted word with spaces in it counts more than once).
+		n := 0
+		for i := 0; i < len(line); i++ {
+			if !IsSpace(line[i]) && (i == 0 || IsSpace(line[i-1])) {
+				n++
+			}
 		}
-	}
-	if n == 0 {
-		return words, nil
-	}
-	if cap(words)-len(words) < n {
-		words = append(make([]Word, 0, len(words)+n), words...)
+		if n == 0 {
+			return nil, nil
+		}
+		words = make([]Word, 0, n)
 	}
 	i := 0
 	for {
