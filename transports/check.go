@@ -120,6 +120,15 @@ func checkAddress(f Fields, role Role) error {
 	return nil
 }
 
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 func isUint32(s string) bool {
 	_, err := strconv.ParseUint(s, 10, 32)
 	return err == nil
@@ -129,7 +138,7 @@ func checkPort(key, port string, role Role) error {
 	if port == "" {
 		return fmt.Errorf("%s is empty", key)
 	}
-	if strings.Trim(port, "0123456789") != "" {
+	if !isDigits(port) {
 		// A service name such as "http": the resolver's business.
 		return nil
 	}
