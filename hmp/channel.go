@@ -216,6 +216,11 @@ func (ku KeyUse) Default(transport string) string {
 // through the schema, and its QMP form {"channel-type":..,"addr":{..}}.
 // Both spellings of an address go through the same conversion.
 func (cs *ChannelSyntax) Parse(spec string) (transports.Channel, qmp.Object, error) {
+	return cs.parse(nil, spec)
+}
+
+// parse is Parse making its objects in room.
+func (cs *ChannelSyntax) parse(room *qmp.Room, spec string) (transports.Channel, qmp.Object, error) {
 	var kvs []split.KV
 	var err error
 	if transports.LooksLikeURI(spec) {
@@ -246,7 +251,7 @@ func (cs *ChannelSyntax) Parse(spec string) (transports.Channel, qmp.Object, err
 	if ct == "" {
 		ct = DefaultChannelType
 	}
-	v, err := cs.Schema.Convert(cs.Addr, pairs, &qmp.ConvertOptions{ListFromString: splitArgs}, "")
+	v, err := cs.Schema.Convert(cs.Addr, pairs, &qmp.ConvertOptions{ListFromString: splitArgs, Room: room}, "")
 	if err != nil {
 		var ae *qmp.ArgError
 		if errors.As(err, &ae) && ae.Kind == "keys" {
@@ -255,7 +260,7 @@ func (cs *ChannelSyntax) Parse(spec string) (transports.Channel, qmp.Object, err
 		}
 		return transports.Channel{}, nil, err
 	}
-	obj := qmp.Object{{Name: ChannelTypeKey, Value: qmp.Str(ct)}, {Name: "addr", Value: v}}
+	obj := append(room.Take(2), qmp.Field{Name: ChannelTypeKey, Value: qmp.Str(ct)}, qmp.Field{Name: "addr", Value: v})
 	return transports.Channel{Type: ct, Addr: obj[1].Value.Members()}, obj, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hmpsh/hmpsh/internal/suggest"
+	"github.com/hmpsh/hmpsh/qmp"
 	"github.com/hmpsh/hmpsh/split"
 )
 
@@ -53,6 +54,11 @@ type Line struct {
 	words [6]split.Word
 	call  Call
 	tn    Translation
+	// Room for the objects of the line's requests: they live in the Line
+	// too, until it is parsed into again.
+	room    qmp.Room
+	roomBuf [16]qmp.Field
+	reqs    [1]qmp.Request
 }
 
 // Prefix is the line's "@NAME " as written, or "".
@@ -203,6 +209,7 @@ func (sx *Syntax) Parse(raw string, target TargetFunc) (*Line, error) {
 func (sx *Syntax) ParseInto(ln *Line, raw string, target TargetFunc) error {
 	h := CutHead(raw)
 	*ln = Line{Raw: raw, Monitor: h.Monitor}
+	ln.room.Reset(ln.roomBuf[:])
 	if h.Prefixed && h.Monitor != AllMonitors && !ValidName(h.Monitor) {
 		if h.Monitor == "" {
 			return fmt.Errorf("@ needs a monitor name: @NAME LINE")

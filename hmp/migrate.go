@@ -3,6 +3,7 @@ package hmp
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hmpsh/hmpsh/qmp"
 	"github.com/hmpsh/hmpsh/split"
@@ -11,25 +12,30 @@ import (
 
 // destination is what -c CHANNEL... or URI became.
 type destination struct {
-	chans []transports.Channel
-	objs  []qmp.Object // the channels as typed QMP, in the order given
-	// Room for the usual one channel.
-	chanBuf [1]transports.Channel
-	objBuf  [1]qmp.Object
+	n     int
+	chans [maxChannels]transports.Channel
+	objs  [maxChannels]qmp.Object // the channels as typed QMP, in the order given
 }
 
-// readDestination parses the -c values or the positional URI of a
+// maxChannels bounds the -c of one command: a migration takes one channel
+// per channel-type, and QEMU has two (main, cpr). Beyond that, the checks
+// have already a channel-type given twice to report.
+const maxChannels = 4
+
+func (d *destination) channels() []transports.Channel { return d.chans[:d.n] }
+
+// read parses the -c values or the positional URI of a
 // migration command; exactly one of the two forms must be used.
-func readDestination(c *Call, channels []string, uri string, hasURI bool, role transports.Role) (*destination, error) {
+func (d *destination) read(c *Call, channels []string, uri string, hasURI bool, role transports.Role) error {
 	switch {
 	case len(channels) > 0 && hasURI && !transports.LooksLikeURI(uri):
-		return nil, c.Errorf("unexpected %q after -c %s; a CHANNEL with spaces goes in double quotes: -c \"%s %s\"", uri, channels[len(channels)-1], channels[len(channels)-1], uri)
+		return c.Errorf("unexpected %q after -c %s; a CHANNEL with spaces goes in double quotes: -c \"%s %s\"", uri, channels[len(channels)-1], channels[len(channels)-1], uri)
 	case len(channels) > 0 && hasURI:
-		return nil, c.Errorf("give either -c CHANNEL or a URI, not both (%q)", uri)
+		return c.Errorf("give either -c CHANNEL or a URI, not both (%q)", uri)
 	case len(channels) == 0 && !hasURI:
-		return nil, c.Errorf("missing destination: -c CHANNEL or URI; usage: %s", c.Cmd.Usage())
+		return c.Errorf("missing destination: -c CHANNEL or URI; usage: %s", c.Cmd.Usage())
 	case hasURI && !transports.LooksLikeURI(uri):
-		return nil, c.Errorf("%q is not a URI; a CHANNEL is written after -c: %s -c %s", uri, c.Cmd.Name, uri)
+		return c.Errorf("%q is not a URI; a CHANNEL is written after -c: %s -c %s", uri, c.Cmd.Name, uri)
 	}
 	specs, flag := channels, "-c "
 	if hasURI {
@@ -37,32 +43,33 @@ func readDestination(c *Call, channels []string, uri string, hasURI bool, role t
 	}
 	cs := c.Target.Channels()
 	if cs == nil {
-		return nil, c.Errorf("no schema knows MigrationChannel")
+		return c.Errorf("no schema knows MigrationChannel")
 	}
-	d := &destination{}
-	d.chans, d.objs = d.chanBuf[:0], d.objBuf[:0]
+	if len(specs) > maxChannels {
+		return c.Errorf("%d channels: a migration takes one per channel-type (%s)", len(specs), strings.Join(cs.Types, ", "))
+	}
 	for _, spec := range specs {
-		ch, obj, err := cs.Parse(spec)
+		ch, obj, err := cs.parse(c.Room(), spec)
 		if err != nil {
-			return nil, c.Errorf("%s%s: %w", flag, split.Quote(spec), err)
+			return c.Errorf("%s%s: %w", flag, split.Quote(spec), err)
 		}
-		d.chans = append(d.chans, ch)
-		d.objs = append(d.objs, obj)
+		d.chans[d.n], d.objs[d.n] = ch, obj
+		d.n++
 	}
-	if err := transports.Check(d.chans, role); err != nil {
+	if err := transports.Check(d.channels(), role); err != nil {
 		if len(specs) == 1 {
-			return nil, c.Errorf("%s%s: %w", flag, split.Quote(specs[0]), err)
+			return c.Errorf("%s%s: %w", flag, split.Quote(specs[0]), err)
 		}
-		return nil, c.Errorf("%w", err)
+		return c.Errorf("%w", err)
 	}
-	return d, nil
+	return nil
 }
 
 // uri renders the destination as the one legacy URI command takes; why
 // says why a URI is needed, for the error when there is none.
 func (d *destination) uri(c *Call, why string) (string, error) {
 	caps := c.Target.uriCaps()
-	for _, ch := range d.chans {
+	for _, ch := range d.channels() {
 		if ch.Type != DefaultChannelType {
 			return "", c.Errorf("channel-type=%s has no URI form; %s", ch.Type, why)
 		}
@@ -78,25 +85,26 @@ func (d *destination) uri(c *Call, why string) (string, error) {
 // the target wants it: channels when it can take them, else a URI.
 func destinationArgs(c *Call, command string, d *destination) (qmp.Object, error) {
 	if c.Target.sendsChannels(command) {
-		if err := transports.CheckArgv(d.chans); err != nil {
+		if err := transports.CheckArgv(d.channels()); err != nil {
 			return nil, c.Errorf("%w", err)
 		}
-		return qmp.Object{{Name: "channels", Value: qmp.ObjectList(d.objs...)}}, nil
+		// Room for what migrate adds: blk, inc, resume.
+		return append(c.Room().Take(4), qmp.Field{Name: "channels", Value: c.Room().ObjectList(d.objs[:d.n]...)}), nil
 	}
 	u, err := d.uri(c, fmt.Sprintf("QEMU %s's %s takes only a URI", c.Target.Version(), command))
 	if err != nil {
 		return nil, err
 	}
-	return qmp.Object{{Name: "uri", Value: qmp.Str(u)}}, nil
+	return append(c.Room().Take(4), qmp.Field{Name: "uri", Value: qmp.Str(u)}), nil
 }
 
 func translateMigrate(c *Call) ([]qmp.Request, error) {
 	uri, hasURI := c.Arg("uri")
-	d, err := readDestination(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Connect)
-	if err != nil {
+	var d destination
+	if err := d.read(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Connect); err != nil {
 		return nil, err
 	}
-	args, err := destinationArgs(c, "migrate", d)
+	args, err := destinationArgs(c, "migrate", &d)
 	if err != nil {
 		return nil, err
 	}
@@ -118,26 +126,26 @@ func translateMigrate(c *Call) ([]qmp.Request, error) {
 		}
 		args = append(args, qmp.Field{Name: "resume", Value: qmp.Bool(true)})
 	}
-	return []qmp.Request{{Execute: "migrate", Arguments: args}}, nil
+	return c.Request("migrate", args), nil
 }
 
 func translateIncoming(c *Call) ([]qmp.Request, error) {
 	uri, hasURI := c.Arg("uri")
-	d, err := readDestination(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Listen)
+	var d destination
+	if err := d.read(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Listen); err != nil {
+		return nil, err
+	}
+	args, err := destinationArgs(c, "migrate-incoming", &d)
 	if err != nil {
 		return nil, err
 	}
-	args, err := destinationArgs(c, "migrate-incoming", d)
-	if err != nil {
-		return nil, err
-	}
-	return []qmp.Request{{Execute: "migrate-incoming", Arguments: args}}, nil
+	return c.Request("migrate-incoming", args), nil
 }
 
 func translateRecover(c *Call) ([]qmp.Request, error) {
 	uri, hasURI := c.Arg("uri")
-	d, err := readDestination(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Listen)
-	if err != nil {
+	var d destination
+	if err := d.read(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Listen); err != nil {
 		return nil, err
 	}
 	// migrate-recover takes nothing but a URI, on every QEMU.

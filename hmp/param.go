@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hmpsh/hmpsh/qmp"
 	"github.com/hmpsh/hmpsh/split"
 )
 
@@ -220,6 +221,25 @@ func (c *Call) Arg(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// Room is where the call's requests make their objects: the line's.
+func (c *Call) Room() *qmp.Room {
+	if c.Line == nil {
+		return nil
+	}
+	return &c.Line.room
+}
+
+// Request is the call's one request, kept in its line (a call without a
+// line allocates it).
+func (c *Call) Request(execute string, args qmp.Object) []qmp.Request {
+	r := qmp.Request{Execute: execute, Arguments: args}
+	if c.Line == nil {
+		return []qmp.Request{r}
+	}
+	c.Line.reqs[0] = r
+	return c.Line.reqs[:1]
 }
 
 // Errorf prefixes an error with the command's name.

@@ -31,6 +31,8 @@ type ConvertOptions struct {
 	// StringFirst reads a value for an alternate that can be a string as
 	// that string (HMP's rule: "null" is a name, not JSON null).
 	StringFirst bool
+	// Room, if set, is where objects are made.
+	Room *Room
 }
 
 // ArgError is a conversion failure about one key.
@@ -471,7 +473,7 @@ func (c *converter) object(t *Entity, n *node) (Value, error) {
 			return Value{}, &ArgError{Key: k.key(), Problem: "is unknown", Valid: known, Kind: "keys", Suggest: Suggest(k.name, known)}
 		}
 	}
-	obj := make(Object, 0, int(n.count))
+	obj := c.opt.Room.Take(int(n.count))
 	j := int32(0)
 	for _, e := range chain {
 		for _, f := range e.Members {

@@ -57,13 +57,7 @@ func (v Value) Text() string { return v.s }
 func (v Value) Bool() bool { return v.b }
 
 // ObjectList is a list of objects.
-func ObjectList(objs ...Object) Value {
-	o := make(Object, len(objs))
-	for i, e := range objs {
-		o[i].Value = Obj(e)
-	}
-	return Value{kind: ListKind, o: o}
-}
+func ObjectList(objs ...Object) Value { return (*Room)(nil).ObjectList(objs...) }
 
 // Object is an object's members.
 func (v Value) Object() Object {
@@ -160,6 +154,36 @@ func (o Object) Keys() iter.Seq[string] {
 			}
 		}
 	}
+}
+
+// Room is space for the objects of requests, handed out in order, so
+// that building a request allocates nothing while the room lasts.
+// Objects taken from a room share its backing array: they are valid until
+// the room is reset. A nil *Room allocates each object on its own.
+type Room struct{ free Object }
+
+// Reset makes the whole of buf the room again; what was taken from it
+// before must not be used any more.
+func (r *Room) Reset(buf Object) { r.free = buf[:0] }
+
+// Take returns an empty Object with room for n members: appending more
+// than n reallocates it, never overwriting its neighbours.
+func (r *Room) Take(n int) Object {
+	if r == nil || cap(r.free)-len(r.free) < n {
+		return make(Object, 0, n)
+	}
+	l := len(r.free)
+	r.free = r.free[:l+n]
+	return r.free[l : l : l+n]
+}
+
+// ObjectList is a list of objects, made in the room.
+func (r *Room) ObjectList(objs ...Object) Value {
+	o := r.Take(len(objs))
+	for _, e := range objs {
+		o = append(o, Field{Value: Obj(e)})
+	}
+	return Value{kind: ListKind, o: o}
 }
 
 // Set replaces member name, or appends it.
