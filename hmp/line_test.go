@@ -158,3 +158,39 @@ func TestCommentAt(t *testing.T) {
 		t.Errorf("CommentAt without a comment = %d", got)
 	}
 }
+
+// One parsed line translated for every target: each translation stays
+// what it was when the next is made.
+func TestTranslateOneLineTwice(t *testing.T) {
+	sx := lineSyntax(t)
+	targets, err := KnownTargets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := targets.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := sx.Parse("migrate -c socket,type=inet,host=h,port=1", func(string) (*Target, error) { return list[0], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tns []*Translation
+	var want []string
+	for _, tg := range list {
+		tn, err := Translate(ln, tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := tn.Requests[0].MarshalJSON()
+		tns, want = append(tns, tn), append(want, string(data))
+	}
+	if want[0] == want[len(want)-1] {
+		t.Fatalf("7.2 and 10.0 got the same request: %s", want[0])
+	}
+	for i, tn := range tns {
+		if data, _ := tn.Requests[0].MarshalJSON(); string(data) != want[i] {
+			t.Errorf("translation %d changed to %s, was %s", i, data, want[i])
+		}
+	}
+}

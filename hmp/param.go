@@ -235,7 +235,8 @@ func (c *Call) Room() *qmp.Room {
 // line allocates it).
 func (c *Call) Request(execute string, args qmp.Object) []qmp.Request {
 	r := qmp.Request{Execute: execute, Arguments: args}
-	if c.Line == nil {
+	if c.Line == nil || c.Line.reqs[0].Execute != "" {
+		// No line, or its slot holds an earlier translation's request.
 		return []qmp.Request{r}
 	}
 	c.Line.reqs[0] = r

@@ -21,8 +21,9 @@ type Translation struct {
 
 // Translate turns a parsed line into the QMP it means on target t. Blank
 // lines and hmpsh's own commands send nothing and are not translated. A
-// translation of a native command lives in the Line, until it is parsed
-// into again.
+// translation may live in the Line (its first one does): it is valid
+// until the Line is parsed into again. A line may be translated for
+// several targets.
 func Translate(ln *Line, t *Target) (*Translation, error) {
 	switch ln.Kind {
 	case Blank:
@@ -34,8 +35,12 @@ func Translate(ln *Line, t *Target) (*Translation, error) {
 		if err != nil {
 			return nil, err
 		}
-		// The line keeps its translation: one less allocation a line.
+		// The line keeps its first translation: one less allocation a
+		// line; another (for another target) gets its own.
 		tn := &ln.tn
+		if tn.Command != nil {
+			tn = new(Translation)
+		}
 		*tn = Translation{Kind: Native, Command: ln.Command, Call: c, Requests: reqs}
 		if ln.Command.Wait != nil {
 			tn.Wait = ln.Command.Wait(c)
