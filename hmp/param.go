@@ -198,10 +198,8 @@ func (c *Call) Flag(name string) bool {
 	return false
 }
 
-// Values returns the values of a flag param with a value, in order.
-func (c *Call) Values(name string) []string { return c.AppendValues(nil, name) }
-
-// AppendValues is Values appending to out.
+// AppendValues appends the values of a flag param with a value to out,
+// in order.
 func (c *Call) AppendValues(out []string, name string) []string {
 	i := c.find(name)
 	for _, v := range c.vals {

@@ -287,7 +287,7 @@ func (c *converter) value(t *Entity, n *node) (Value, error) {
 			for i, w := range words {
 				out[i].Value = Str(w)
 			}
-			return Value{kind: ListKind, o: out}, nil
+			return Value{kind: listKind, o: out}, nil
 		}
 		return Value{}, &ArgError{Key: n.key(), Problem: fmt.Sprintf("is a list: write %s.0=..., %s.1=...", n.key(), n.key())}
 	case "object":
@@ -522,7 +522,7 @@ func (c *converter) array(t *Entity, n *node) (Value, error) {
 		}
 		out[i].Value = v
 	}
-	return Value{kind: ListKind, o: out}, nil
+	return Value{kind: listKind, o: out}, nil
 }
 
 // ParseBool reads on/off, yes/no and true/false.

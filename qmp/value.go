@@ -9,82 +9,51 @@ import (
 	"unicode/utf8"
 )
 
-// Kind is what a Value holds.
-type Kind uint8
+// valueKind is what a Value holds.
+type valueKind uint8
 
 const (
-	NullKind Kind = iota
-	StringKind
-	BoolKind
-	NumberKind // json.Number text
-	ObjectKind
-	ListKind
-	RawKind // JSON text, written as it is
+	nullKind valueKind = iota
+	stringKind
+	boolKind
+	numberKind // json.Number text
+	objectKind
+	listKind
+	rawKind // JSON text, written as it is
 )
 
 // Value is a JSON value as hmpsh builds it: a small struct rather than an
 // interface, so that converting a line does not allocate a box per value.
 type Value struct {
-	kind Kind
+	kind valueKind
 	b    bool
-	s    string // StringKind, NumberKind, RawKind
-	o    Object // ObjectKind; ListKind's elements, without names
+	s    string // stringKind, numberKind, rawKind
+	o    Object // objectKind; listKind's elements, without names
 }
 
 // Str, Bool, Num, Int, Null, Obj, List and Raw make Values.
-func Str(s string) Value      { return Value{kind: StringKind, s: s} }
-func Bool(b bool) Value       { return Value{kind: BoolKind, b: b} }
-func Num(n json.Number) Value { return Value{kind: NumberKind, s: string(n)} }
-func Int(i int64) Value       { return Value{kind: NumberKind, s: strconv.FormatInt(i, 10)} }
+func Str(s string) Value      { return Value{kind: stringKind, s: s} }
+func Bool(b bool) Value       { return Value{kind: boolKind, b: b} }
+func Num(n json.Number) Value { return Value{kind: numberKind, s: string(n)} }
+func Int(i int64) Value       { return Value{kind: numberKind, s: strconv.FormatInt(i, 10)} }
 func Null() Value             { return Value{} }
-func Obj(o Object) Value      { return Value{kind: ObjectKind, o: o} }
+func Obj(o Object) Value      { return Value{kind: objectKind, o: o} }
 func List(elems ...Value) Value {
 	o := make(Object, len(elems))
 	for i, e := range elems {
 		o[i].Value = e
 	}
-	return Value{kind: ListKind, o: o}
+	return Value{kind: listKind, o: o}
 }
-func Raw(r json.RawMessage) Value { return Value{kind: RawKind, s: string(r)} }
-
-// Kind says what v holds.
-func (v Value) Kind() Kind { return v.kind }
-
-// Text is a string's text, a number's digits or raw JSON.
-func (v Value) Text() string { return v.s }
-
-// Bool is a boolean's value.
-func (v Value) Bool() bool { return v.b }
+func Raw(r json.RawMessage) Value { return Value{kind: rawKind, s: string(r)} }
 
 // ObjectList is a list of objects.
 func ObjectList(objs ...Object) Value { return (*Room)(nil).ObjectList(objs...) }
-
-// Object is an object's members.
-func (v Value) Object() Object {
-	if v.kind != ObjectKind {
-		return nil
-	}
-	return v.o
-}
 
 // Members is an object's members in place: a pointer into v, which reads
 // an object without copying or boxing it (a *Object satisfies the
 // interfaces Object does).
 func (v *Value) Members() *Object { return &v.o }
-
-// Elems iterates over a list's elements.
-func (v Value) Elems() iter.Seq[Value] {
-	return func(yield func(Value) bool) {
-		if v.kind != ListKind {
-			return
-		}
-		for _, f := range v.o {
-			if !yield(f.Value) {
-				return
-			}
-		}
-	}
-}
 
 // MarshalJSON writes v.
 func (v Value) MarshalJSON() ([]byte, error) { return appendValue(nil, v) }
@@ -114,30 +83,30 @@ func (o Object) Get(name string) (Value, bool) {
 // Str is member name's text when it is a string.
 func (o Object) Str(name string) (string, bool) {
 	v, ok := o.Get(name)
-	return v.s, ok && v.kind == StringKind
+	return v.s, ok && v.kind == stringKind
 }
 
 // Bool is member name's value when it is a boolean.
 func (o Object) Bool(name string) (bool, bool) {
 	v, ok := o.Get(name)
-	return v.b, ok && v.kind == BoolKind
+	return v.b, ok && v.kind == boolKind
 }
 
 // Number is member name's digits when it is a number.
 func (o Object) Number(name string) (string, bool) {
 	v, ok := o.Get(name)
-	return v.s, ok && v.kind == NumberKind
+	return v.s, ok && v.kind == numberKind
 }
 
 // Strings is member name's elements when it is a list of strings.
 func (o Object) Strings(name string) ([]string, bool) {
 	v, ok := o.Get(name)
-	if !ok || v.kind != ListKind {
+	if !ok || v.kind != listKind {
 		return nil, false
 	}
 	out := make([]string, 0, len(v.o))
 	for _, f := range v.o {
-		if f.Value.kind != StringKind {
+		if f.Value.kind != stringKind {
 			return nil, false
 		}
 		out = append(out, f.Value.s)
@@ -183,7 +152,7 @@ func (r *Room) ObjectList(objs ...Object) Value {
 	for _, e := range objs {
 		o = append(o, Field{Value: Obj(e)})
 	}
-	return Value{kind: ListKind, o: o}
+	return Value{kind: listKind, o: o}
 }
 
 // Set replaces member name, or appends it.
@@ -222,20 +191,20 @@ func appendObject(b []byte, o Object) ([]byte, error) {
 // common in shell commands and must read as typed.
 func appendValue(b []byte, v Value) ([]byte, error) {
 	switch v.kind {
-	case NullKind:
+	case nullKind:
 		return append(b, "null"...), nil
-	case StringKind:
+	case stringKind:
 		return appendString(b, v.s), nil
-	case BoolKind:
+	case boolKind:
 		return strconv.AppendBool(b, v.b), nil
-	case NumberKind:
+	case numberKind:
 		if !validNumber(v.s) {
 			return nil, fmt.Errorf("invalid number %q", v.s)
 		}
 		return append(b, v.s...), nil
-	case ObjectKind:
+	case objectKind:
 		return appendObject(b, v.o)
-	case ListKind:
+	case listKind:
 		b = append(b, '[')
 		for i, f := range v.o {
 			if i > 0 {
@@ -247,7 +216,7 @@ func appendValue(b []byte, v Value) ([]byte, error) {
 			}
 		}
 		return append(b, ']'), nil
-	case RawKind:
+	case rawKind:
 		buf := bytes.NewBuffer(b)
 		if err := json.Compact(buf, []byte(v.s)); err != nil {
 			return nil, err

@@ -31,7 +31,7 @@ func TestObjectKeepsOrder(t *testing.T) {
 	}
 	o.Set("a", Bool(false))
 	o.Set("new", Str("v"))
-	if v, _ := o.Get("a"); v.Kind() != BoolKind || v.Bool() || len(o) != 9 {
+	if b, ok := o.Bool("a"); !ok || b || len(o) != 9 {
 		t.Errorf("Set: %v", o)
 	}
 	if s, ok := o.Str("z"); !ok || s != "last" {
