@@ -329,8 +329,10 @@ func joinWords(ws []split.Word) string {
 func (sx *Syntax) unknownBuiltin(name string) error {
 	var names []string
 	for _, b := range sx.builtins {
-		if strings.HasPrefix(b.Names()[0], ".") {
-			names = append(names, b.Names()[0])
+		for _, n := range b.Names() {
+			if strings.HasPrefix(n, ".") {
+				names = append(names, n)
+			}
 		}
 	}
 	msg := fmt.Sprintf("unknown hmpsh command %q", name)

@@ -212,7 +212,11 @@ func (s *Session) helpIndex() string {
 		width = max(width, len(c.Usage()))
 	}
 	for _, c := range own {
-		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.Usage(), c.Short)
+		short := c.Short
+		if len(c.Aliases) > 0 {
+			short += " (also " + strings.Join(c.Aliases, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.Usage(), short)
 	}
 	b.WriteString(`
 Any other line goes to QEMU: an HMP command (help COMMAND shows QEMU's
