@@ -13,7 +13,7 @@ import (
 // is the QEMU whose schema defines the CHANNEL keys shown; nil leaves the
 // key list out.
 func (cmd *Command) WriteHelp(w io.Writer, t *Target) {
-	WriteDoc(w, cmd.Usage(), cmd.Short, cmd.Aliases, cmd.Long, cmd.Params, cmd.Examples)
+	WriteDoc(w, cmd.Usage(), cmd.Short, cmd.Aliases, cmd.Long, cmd.Params)
 	for _, p := range cmd.Params {
 		if p.Type == Channel && t != nil && t.Channels() != nil {
 			fmt.Fprintln(w)
@@ -24,14 +24,14 @@ func (cmd *Command) WriteHelp(w io.Writer, t *Target) {
 	if cmd.QMP != "" {
 		fmt.Fprintf(w, "\nSends QMP: %s\n", cmd.QMP)
 	}
-	writeExamples(w, cmd.Examples)
+	WriteExamples(w, cmd.Examples)
 }
 
 // WriteDoc prints the parts of a command's help that every command has,
 // the table's and hmpsh's own alike: usage and summary, aliases, the long
 // text and the params' help lines. Examples come last, with
-// writeExamples.
-func WriteDoc(w io.Writer, usage, short string, aliases []string, long string, ps []Param, examples []Example) {
+// WriteExamples.
+func WriteDoc(w io.Writer, usage, short string, aliases []string, long string, ps []Param) {
 	fmt.Fprintf(w, "%s -- %s\n", usage, short)
 	if len(aliases) > 0 {
 		fmt.Fprintf(w, "\nAlso: %s\n", strings.Join(aliases, ", "))
@@ -45,12 +45,7 @@ func WriteDoc(w io.Writer, usage, short string, aliases []string, long string, p
 		if p.Help == "" {
 			continue
 		}
-		head := p.Flag
-		if p.Flag == "" {
-			head = p.Placeholder()
-		} else if p.takesValue() {
-			head += " " + p.Placeholder()
-		}
+		head := p.head()
 		width = max(width, len(head))
 		lines = append(lines, [2]string{head, p.Help})
 	}
@@ -63,9 +58,7 @@ func WriteDoc(w io.Writer, usage, short string, aliases []string, long string, p
 }
 
 // WriteExamples prints the examples: the line, and what it shows.
-func WriteExamples(w io.Writer, examples []Example) { writeExamples(w, examples) }
-
-func writeExamples(w io.Writer, examples []Example) {
+func WriteExamples(w io.Writer, examples []Example) {
 	if len(examples) == 0 {
 		return
 	}

@@ -26,7 +26,9 @@ func (d *destination) channels() []transports.Channel { return d.chans[:d.n] }
 
 // read parses the -c values or the positional URI of a
 // migration command; exactly one of the two forms must be used.
-func (d *destination) read(c *Call, channels []string, uri string, hasURI bool, role transports.Role) error {
+func (d *destination) read(c *Call, role transports.Role) error {
+	uri, hasURI := c.Arg("uri")
+	channels := c.AppendValues(make([]string, 0, 2), "channel")
 	switch {
 	case len(channels) > 0 && hasURI && !transports.LooksLikeURI(uri):
 		return c.Errorf("unexpected %q after -c %s; a CHANNEL with spaces goes in double quotes: -c \"%s %s\"", uri, channels[len(channels)-1], channels[len(channels)-1], uri)
@@ -99,9 +101,8 @@ func destinationArgs(c *Call, command string, d *destination) (qmp.Object, error
 }
 
 func translateMigrate(c *Call) ([]qmp.Request, error) {
-	uri, hasURI := c.Arg("uri")
 	var d destination
-	if err := d.read(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Connect); err != nil {
+	if err := d.read(c, transports.Connect); err != nil {
 		return nil, err
 	}
 	args, err := destinationArgs(c, "migrate", &d)
@@ -130,9 +131,8 @@ func translateMigrate(c *Call) ([]qmp.Request, error) {
 }
 
 func translateIncoming(c *Call) ([]qmp.Request, error) {
-	uri, hasURI := c.Arg("uri")
 	var d destination
-	if err := d.read(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Listen); err != nil {
+	if err := d.read(c, transports.Listen); err != nil {
 		return nil, err
 	}
 	args, err := destinationArgs(c, "migrate-incoming", &d)
@@ -143,9 +143,8 @@ func translateIncoming(c *Call) ([]qmp.Request, error) {
 }
 
 func translateRecover(c *Call) ([]qmp.Request, error) {
-	uri, hasURI := c.Arg("uri")
 	var d destination
-	if err := d.read(c, c.AppendValues(make([]string, 0, 2), "channel"), uri, hasURI, transports.Listen); err != nil {
+	if err := d.read(c, transports.Listen); err != nil {
 		return nil, err
 	}
 	// migrate-recover takes nothing but a URI, on every QEMU.

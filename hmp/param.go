@@ -63,15 +63,20 @@ func (p Param) Placeholder() string {
 // takesValue reports whether a flag param is followed by a value.
 func (p Param) takesValue() bool { return p.Flag != "" && p.Type != Flag }
 
+// head is how the param is written: "-d", "-c CHANNEL", "URI".
+func (p Param) head() string {
+	switch {
+	case p.Flag == "":
+		return p.Placeholder()
+	case p.takesValue():
+		return p.Flag + " " + p.Placeholder()
+	}
+	return p.Flag
+}
+
 // HelpLine is the param's line for "?": "-c CHANNEL: where to migrate to".
 func (p Param) HelpLine() string {
-	s := p.Flag
-	if p.takesValue() {
-		s += " " + p.Placeholder()
-	}
-	if p.Flag == "" {
-		s = p.Placeholder()
-	}
+	s := p.head()
 	if p.Help != "" {
 		s += ": " + p.Help
 	}

@@ -173,7 +173,7 @@ func (s *Session) helpFor(name string, t *hmp.Target) (string, error) {
 	}
 	if e := s.sx.LookupBuiltin(name); e != nil {
 		c := e.(*Command)
-		hmp.WriteDoc(&b, c.Usage(), c.Short, c.Aliases, c.Long, c.Params, c.Examples)
+		hmp.WriteDoc(&b, c.Usage(), c.Short, c.Aliases, c.Long, c.Params)
 		hmp.WriteExamples(&b, c.Examples)
 		return b.String(), nil
 	}
@@ -232,9 +232,7 @@ func runMonitors(_ context.Context, s *Session, _ *hmp.Call) error {
 	cur := s.mons.current()
 	var rows []monitorRow
 	for _, m := range s.mons.list() {
-		v := m.Version()
-		rows = append(rows, monitorRow{Name: m.Name, Addr: m.Addr, QEMU: v.String(), Package: strings.TrimSpace(v.Package),
-			State: s.mons.state(m), Current: m == cur})
+		rows = append(rows, rowOf(m, s.mons.state(m), m == cur))
 	}
 	s.pr.monitors(rows)
 	return nil

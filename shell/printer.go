@@ -119,6 +119,12 @@ type monitorRow struct {
 	Current bool   `json:"current"`
 }
 
+// rowOf describes m for .monitors and .connect.
+func rowOf(m *Monitor, state string, current bool) monitorRow {
+	v := m.Version()
+	return monitorRow{Name: m.Name, Addr: m.Addr, QEMU: v.String(), Package: strings.TrimSpace(v.Package), State: state, Current: current}
+}
+
 // textPrinter writes output that reads like QEMU's HMP.
 type textPrinter struct{ o *output }
 
@@ -257,8 +263,7 @@ func (p jsonPrinter) monitors(list []monitorRow) {
 }
 
 func (p jsonPrinter) connected(m *Monitor) {
-	v := m.Version()
-	p.value(monitorRow{Name: m.Name, Addr: m.Addr, QEMU: v.String(), Package: strings.TrimSpace(v.Package), State: "connected"})
+	p.value(rowOf(m, stateConnected, false))
 }
 
 func compact(data []byte) []byte {

@@ -67,7 +67,7 @@ func (r *registry) add(m *Monitor) error {
 	switch {
 	case old == nil:
 		r.mons = append(r.mons, m)
-	case r.isUp(old):
+	case old.up() == nil:
 		return fmt.Errorf("monitor %s is connected to %s; .disconnect %s first", old.Name, old.Addr, old.Name)
 	default:
 		for i := range r.mons {
@@ -93,15 +93,6 @@ func (r *registry) find(name string) *Monitor {
 		}
 	}
 	return nil
-}
-
-func (r *registry) isUp(m *Monitor) bool {
-	select {
-	case <-m.client.Done():
-		return false
-	default:
-		return true
-	}
 }
 
 // get returns the monitor called name ("" for the current one), or an
@@ -196,7 +187,7 @@ func (r *registry) state(m *Monitor) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
-	case r.isUp(m):
+	case m.up() == nil:
 		return stateConnected
 	case r.closed[m]:
 		return stateDisconnected
