@@ -16,7 +16,7 @@ build:
 
 # QEMU 7.2 (Debian 12) installed, QEMU 10.0 (bookworm-backports) unpacked.
 deps:
-	./scripts/install-qemu.sh
+	./build/install-qemu.sh
 
 # The interactive shell on a sandbox of two throwaway QEMUs.
 run: deps build
@@ -51,8 +51,8 @@ bench:
 
 # Re-capture the schemas built into hmpsh from the real QEMUs.
 schemas: deps
-	./scripts/capture-schema.sh $(QEMU72) qmp/schemas/qemu-7.2.json.gz -L /usr/share/qemu -L /usr/share/seabios
-	QEMU_MODULE_DIR=$(QEMU_CACHE)/10.0/usr/lib/x86_64-linux-gnu/qemu ./scripts/capture-schema.sh $(QEMU10) qmp/schemas/qemu-10.0.json.gz \
+	./build/capture-schema.sh $(QEMU72) qmp/schemas/qemu-7.2.json.gz -L /usr/share/qemu -L /usr/share/seabios
+	QEMU_MODULE_DIR=$(QEMU_CACHE)/10.0/usr/lib/x86_64-linux-gnu/qemu ./build/capture-schema.sh $(QEMU10) qmp/schemas/qemu-10.0.json.gz \
 		-L $(QEMU_CACHE)/10.0/usr/share/qemu -L $(QEMU_CACHE)/10.0/usr/share/seabios
 
 clean:

@@ -249,7 +249,7 @@ func (e *Entity) HasValue(v string) bool {
 //go:embed schemas/*.json.gz
 var schemaFiles embed.FS
 
-// schemaFile is the on-disk form of a captured schema (scripts/capture-schema.sh).
+// schemaFile is the on-disk form of a captured schema (build/capture-schema.sh).
 type schemaFile struct {
 	QEMU        wireVersion     `json:"qemu"`
 	Package     string          `json:"package"`

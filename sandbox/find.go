@@ -32,7 +32,7 @@ func (e *NoQEMUError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sandbox: %v (%s)\n", ErrNoQEMU, strings.Join(e.Tried, "; "))
 	b.WriteString("  install one:        sudo apt install qemu-system-x86\n")
-	b.WriteString("                      or, in the hmpsh repository: make deps (runs scripts/install-qemu.sh)\n")
+	b.WriteString("                      or, in the hmpsh repository: make deps (runs build/install-qemu.sh)\n")
 	b.WriteString("  pick one:           hmpsh --qemu /path/to/" + qemubin.Name + "\n")
 	b.WriteString("  use a running one:  hmpsh --qmp unix:/path/to/qmp.sock\n")
 	b.WriteString("  or without QEMU:    hmpsh --dry-run -c LINE   (prints the QMP each line would send)")
@@ -43,7 +43,7 @@ func (e *NoQEMUError) Unwrap() error { return ErrNoQEMU }
 
 // Find returns the QEMU to start. explicit, when not empty, is the one asked
 // for (--qemu): a path, or a bare name looked up in PATH. Otherwise the
-// candidates are the QEMU 10.0 that scripts/install-qemu.sh unpacks
+// candidates are the QEMU 10.0 that build/install-qemu.sh unpacks
 // (qemubin.Cached) and qemu-system-x86_64 on PATH; the newest that runs wins,
 // the unpacked one on a tie. Each candidate is run once with --version, which
 // also proves it starts at all. The error is a *NoQEMUError, whose text says

@@ -547,7 +547,7 @@ func TestFindBogusExplicit(t *testing.T) {
 			continue
 		}
 		msg := err.Error()
-		for _, want := range []string{explicit, "sudo apt install qemu-system-x86", "make deps", "scripts/install-qemu.sh", "--qemu", "--dry-run"} {
+		for _, want := range []string{explicit, "sudo apt install qemu-system-x86", "make deps", "build/install-qemu.sh", "--qemu", "--dry-run"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("Find(%q): error lacks %q:\n%s", explicit, want, msg)
 			}

@@ -92,7 +92,7 @@ func (b Binary) Args() []string {
 	return args
 }
 
-// CacheDir is where scripts/install-qemu.sh unpacks QEMUs that cannot be
+// CacheDir is where build/install-qemu.sh unpacks QEMUs that cannot be
 // installed as packages: ${QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hmpsh/qemu}.
 func CacheDir() string {
 	if c := os.Getenv("QEMU_CACHE"); c != "" {

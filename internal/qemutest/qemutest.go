@@ -2,7 +2,7 @@
 //
 // Two generations are supported, the ones hmpsh targets: "7.2" (Debian 12's
 // qemu-system-x86) and "10.0" (bookworm-backports', unpacked by
-// scripts/install-qemu.sh). A test asks for a generation; when its binary is
+// build/install-qemu.sh). A test asks for a generation; when its binary is
 // missing the test is skipped, unless HMPSH_REQUIRE_QEMU=1 (set by
 // `make test`), where a missing QEMU is a failure: CI must not go green by
 // skipping everything.
@@ -74,7 +74,7 @@ func Binaries() []Binary {
 // HMPSH_QEMU_7_2 and HMPSH_QEMU_10_0 override the default locations:
 // /usr/bin/qemu-system-x86_64 for 7.2 and
 // ${QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hmpsh/qemu}/10.0/usr/bin/qemu-system-x86_64
-// for 10.0 (the same place scripts/install-qemu.sh unpacks it to). The error
+// for 10.0 (the same place build/install-qemu.sh unpacks it to). The error
 // says what is missing and how to install it; the Binary is filled in even
 // then, so that messages can name the path.
 func Lookup(gen string) (Binary, error) {
@@ -98,9 +98,9 @@ func Lookup(gen string) (Binary, error) {
 	fi, err := os.Stat(b.Path)
 	switch {
 	case err != nil:
-		return b, fmt.Errorf("qemutest: QEMU %s not found at %s (set %s, or run scripts/install-qemu.sh): %w", gen, b.Path, b.Env, err)
+		return b, fmt.Errorf("qemutest: QEMU %s not found at %s (set %s, or run build/install-qemu.sh): %w", gen, b.Path, b.Env, err)
 	case fi.IsDir() || fi.Mode().Perm()&0o111 == 0:
-		return b, fmt.Errorf("qemutest: QEMU %s at %s is not an executable (set %s, or run scripts/install-qemu.sh)", gen, b.Path, b.Env)
+		return b, fmt.Errorf("qemutest: QEMU %s at %s is not an executable (set %s, or run build/install-qemu.sh)", gen, b.Path, b.Env)
 	}
 	b.Found = true
 	return b, nil

@@ -146,7 +146,7 @@ func TestMissingBinarySkipsOrFails(t *testing.T) {
 func TestLookupMessageNamesInstallScript(t *testing.T) {
 	t.Setenv("HMPSH_QEMU_7_2", "/nonexistent/qemu")
 	_, err := Lookup(Gen72)
-	if err == nil || !strings.Contains(err.Error(), "scripts/install-qemu.sh") || !strings.Contains(err.Error(), "HMPSH_QEMU_7_2") {
+	if err == nil || !strings.Contains(err.Error(), "build/install-qemu.sh") || !strings.Contains(err.Error(), "HMPSH_QEMU_7_2") {
 		t.Errorf("err = %v", err)
 	}
 }
