@@ -565,3 +565,300 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+const person = `# sandbox-machine: pc
+
+(src) info status
+VM status: running   
+
+# migration stats, masked by hand
+(src) info migrate
+# status first
+Status: completed
+total time: ... ms  
+...
+setup: 3 ms
+# end of stats
+
+[qemu>=99.0] (src) info future
+whatever
+
+(dst) info version
+10.0.2 (...)
+(dst) info events
+event ... STOP
+gone line
+`
+
+// personResults are the results for person's entries that have one (the
+// [qemu>=99.0] entry was skipped), by input.
+var personResults = map[string][]string{
+	"info status":  {"VM status: running\n"},
+	"info migrate": {"Status: completed", "total time: 51 ms", "downtime: 4 ms", "transferred ram: 9 kbytes", "setup: 5 ms", "extra: 1"},
+	"info version": {"10.0.3 (Debian 1:10.0.3+ds-1)"},
+	"info events":  {"event 2026-11-26T07:44:24.545745Z src STOP\n\n# hashy 1\n(qemu) looks like input\n"},
+}
+
+func results(f *File, byInput map[string][]string) map[*Entry][]string {
+	r := map[*Entry][]string{}
+	for _, e := range f.Entries {
+		if got, ok := byInput[e.Input]; ok {
+			r[e] = got
+		}
+	}
+	return r
+}
+
+func TestDiff(t *testing.T) {
+	f := parse(t, person)
+	want := `--- t.hmpt (want)
++++ t.hmpt (got)
+@@ t.hmpt:7: (src) info migrate @@
+ Status: completed
+ total time: ... ms
+ ...
+-setup: 3 ms
++setup: 5 ms
++extra: 1
+@@ t.hmpt:18: (dst) info version @@
+-10.0.2 (...)
++10.0.3 (Debian 1:10.0.3+ds-1)
+@@ t.hmpt:20: (dst) info events @@
+ event ... STOP
+-gone line
++# hashy 1
++(qemu) looks like input
+`
+	if got := f.Diff(results(f, personResults), nil); got != want {
+		t.Errorf("Diff:\n%s\nwant:\n%s", got, want)
+	}
+	if got := f.Diff(results(f, map[string][]string{"info status": {"VM status: running"}}), nil); got != "" {
+		t.Errorf("Diff of a passing entry:\n%s", got)
+	}
+	if got := f.Diff(nil, nil); got != "" {
+		t.Errorf("Diff without results:\n%s", got)
+	}
+}
+
+func TestDiffGroupsChanges(t *testing.T) {
+	f := parse(t, "[qemu>=9.0] (src)  info x \na: 1\nb: 2\nkeep\nc: 3\n")
+	got := f.Diff(results(f, map[string][]string{" info x ": {"a: 5", "b: 6", "keep", "c: 3"}}), nil)
+	want := `--- t.hmpt (want)
++++ t.hmpt (got)
+@@ t.hmpt:1: [qemu>=9.0] (src)  info x @@
+-a: 1
+-b: 2
++a: 5
++b: 6
+ keep
+ c: 3
+`
+	if got != want {
+		t.Errorf("Diff:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	f := parse(t, person)
+	res := results(f, personResults)
+	mask := func(e *Entry, p string) string {
+		switch e.Input {
+		case "info version":
+			return MaskParens(p)
+		case "info events":
+			return MaskNumbers(p)
+		}
+		return p
+	}
+	if n := f.Update(res, nil, mask); n != 3 {
+		t.Errorf("Update rewrote %d entries, want 3", n)
+	}
+	want := `# sandbox-machine: pc
+
+(src) info status
+VM status: running   
+
+# migration stats, masked by hand
+(src) info migrate
+# status first
+Status: completed
+total time: ... ms  
+...
+setup: 5 ms
+extra: 1
+# end of stats
+
+[qemu>=99.0] (src) info future
+whatever
+
+(dst) info version
+10.0.3 (...)
+(dst) info events
+event ... STOP
+\# hashy ...
+\(qemu) looks like input
+`
+	got := write(t, f)
+	if got != want {
+		t.Fatalf("updated file:\n%s\nwant:\n%s", got, want)
+	}
+	for e, r := range res {
+		if !Match(e.Want, r, nil) {
+			t.Errorf("%s: updated %q does not match %q", e.Input, e.Want, r)
+		}
+	}
+	// Line numbers follow the rewritten file, and it reads back the same.
+	again := parse(t, got)
+	for i, e := range f.Entries {
+		a := again.Entries[i]
+		if e.Line != a.Line || !reflect.DeepEqual(e.Want, a.Want) {
+			t.Errorf("entry %d: line %d want %q after Update, line %d want %q read back", i, e.Line, e.Want, a.Line, a.Want)
+		}
+	}
+	// A second Update has nothing left to do.
+	if n := again.Update(results(again, personResults), nil, nil); n != 0 || write(t, again) != want {
+		t.Errorf("second Update rewrote %d entries", n)
+	}
+}
+
+func TestUpdateAlignment(t *testing.T) {
+	v := vars(map[string]string{"SANDBOX": "/tmp/sb"})
+	for _, tc := range []struct {
+		name           string
+		want, got, out []string
+	}{
+		{"changed line replaced in place",
+			[]string{"a: 1", "b: 2", "c: 3"}, []string{"a: 1", "b: 5", "c: 3"}, []string{"a: 1", "b: 5", "c: 3"}},
+		{"line gone",
+			[]string{"a", "b", "c"}, []string{"a", "c"}, []string{"a", "c"}},
+		{"line added",
+			[]string{"a", "c"}, []string{"a", "b", "c"}, []string{"a", "b", "c"}},
+		{"ellipsis line does not swallow a changed line",
+			[]string{"...", "foo: 1"}, []string{"a", "foo: 2"}, []string{"...", "foo: 2"}},
+		{"ellipsis line keeps absorbing",
+			[]string{"Status: completed", "...", "setup: 3 ms"},
+			[]string{"Status: completed", "x", "y", "setup: 5 ms", "extra"},
+			[]string{"Status: completed", "...", "setup: 5 ms", "extra"}},
+		{"first line changed before an ellipsis line",
+			[]string{"Status: completed", "..."}, []string{"Status: failed", "a", "b"}, []string{"Status: failed", "..."}},
+		{"ellipsis line absorbing nothing stays",
+			[]string{"a", "...", "b: 1"}, []string{"a", "b: 2"}, []string{"a", "...", "b: 2"}},
+		{"what follows a gone line is the ellipsis line's",
+			[]string{"a", "...", "b"}, []string{"a", "x", "y"}, []string{"a", "..."}},
+		{"a person's masks stay",
+			[]string{"total time: ... ms", "downtime: ... ms", "mode: x"},
+			[]string{"total time: 9 ms", "downtime: 1 ms", "mode: y"},
+			[]string{"total time: ... ms", "downtime: ... ms", "mode: y"}},
+		{"variables stay",
+			[]string{"path: ${SANDBOX}/a", "n: 1"}, []string{"path: /tmp/sb/a", "n: 2"}, []string{"path: ${SANDBOX}/a", "n: 2"}},
+		{"nothing expected", nil, []string{"a"}, []string{"a"}},
+		{"nothing produced", []string{"a", "b"}, nil, nil},
+		{"a literal ${ is written as $${", nil, []string{"x ${Y}"}, []string{"x $${Y}"}},
+	} {
+		var text strings.Builder
+		text.WriteString("(src) x\n")
+		for _, w := range tc.want {
+			text.WriteString(Escape(w) + "\n")
+		}
+		f := parse(t, text.String())
+		f.Update(map[*Entry][]string{f.Entries[0]: tc.got}, v, nil)
+		e := f.Entries[0]
+		if !reflect.DeepEqual(e.Want, tc.out) {
+			t.Errorf("%s: Update(%q, %q) = %q, want %q", tc.name, tc.want, tc.got, e.Want, tc.out)
+		}
+		if !Match(e.Want, tc.got, v) {
+			t.Errorf("%s: %q does not match %q after Update", tc.name, e.Want, tc.got)
+		}
+		if back := parse(t, write(t, f)); !reflect.DeepEqual(back.Entries[0].Want, e.Want) {
+			t.Errorf("%s: reads back as %q, want %q", tc.name, back.Entries[0].Want, e.Want)
+		}
+	}
+}
+
+func TestUpdateComments(t *testing.T) {
+	f := parse(t, `(src) x
+# above a
+a: 1
+
+# above b
+b: 2
+# above c
+c: 3
+# after all
+
+(src) y
+# under the input
+`)
+	f.Update(results(f, map[string][]string{
+		"x": {"a: 1", "c: 3", "d: 4"},
+		"y": {"new"},
+	}), nil, nil)
+	want := `(src) x
+# above a
+a: 1
+
+# above b
+# above c
+c: 3
+d: 4
+# after all
+
+(src) y
+new
+# under the input
+`
+	if got := write(t, f); got != want {
+		t.Errorf("updated:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestUpdateMaskChecked(t *testing.T) {
+	v := vars(map[string]string{"SANDBOX": "/tmp/sb"})
+	for _, tc := range []struct {
+		name string
+		mask func(*Entry, string) string
+		out  string
+	}{
+		{"a variable that matches", func(_ *Entry, p string) string { return strings.ReplaceAll(p, "/tmp/sb", "${SANDBOX}") }, "${SANDBOX}/mig.sock 42"},
+		{"numbers", func(_ *Entry, p string) string { return MaskNumbers(p) }, "/tmp/sb/mig.sock ..."},
+		{"a mask that no longer matches", func(*Entry, string) string { return "nope" }, "/tmp/sb/mig.sock 42"},
+		{"a blank mask", func(*Entry, string) string { return "  " }, "/tmp/sb/mig.sock 42"},
+		{"a mask of two lines", func(*Entry, string) string { return "...\n(src) quit" }, "/tmp/sb/mig.sock 42"},
+	} {
+		f := parse(t, "(src) x\n")
+		f.Update(map[*Entry][]string{f.Entries[0]: {"/tmp/sb/mig.sock 42"}}, v, tc.mask)
+		if got := f.Entries[0].Want; len(got) != 1 || got[0] != tc.out {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.out)
+		}
+	}
+}
+
+// FuzzUpdate: whatever was expected and whatever came out, the updated
+// entry matches what came out, also once written and read back.
+func FuzzUpdate(f *testing.F) {
+	f.Add("Status: ...\n...\nsetup: 3 ms\n# c\n", "Status: completed\nx\nsetup: 5 ms\n")
+	f.Add("a\n\\# b\n...\n", "# b\n(src) c\n${X}\n")
+	f.Fuzz(func(t *testing.T, want, got string) {
+		file, err := Parse("t.hmpt", strings.NewReader("(src) x\n"+want))
+		if err != nil {
+			return
+		}
+		e := file.Entries[0]
+		v := vars(map[string]string{"X": "1.5"})
+		file.Update(map[*Entry][]string{e: {got}}, v, func(_ *Entry, p string) string { return MaskParens(MaskNumbers(p)) })
+		if !Match(e.Want, []string{got}, v) {
+			t.Fatalf("after Update %q does not match %q", e.Want, got)
+		}
+		var b bytes.Buffer
+		if _, err := file.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Parse("t.hmpt", &b)
+		if err != nil {
+			t.Fatalf("updated file does not parse: %v\n%s", err, b.String())
+		}
+		if !Match(back.Entries[0].Want, []string{got}, v) {
+			t.Fatalf("read back, %q does not match %q", back.Entries[0].Want, got)
+		}
+	})
+}
