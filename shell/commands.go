@@ -116,6 +116,74 @@ any other HMP command, "help COMMAND" is QEMU's own help.`,
 			Dry: showLine,
 		},
 		{
+			Name: ".wait",
+			Params: []hmp.Param{
+				{Name: "what", Type: hmp.Text, Var: "status|event|migration", Help: "what to wait for"},
+				{Name: "args", Type: hmp.Text, Var: "ARG", Optional: true, Rest: true, Help: "STATUS; NAME [KEY=VALUE]...; and timeout=DURATION (default 30s)"},
+			},
+			Short: "wait until the VM's status, an event, or the migration's end is seen",
+			Long: `.wait status STATUS [timeout=DURATION]
+    polls query-status until the VM's status is STATUS, as QEMU names it
+    (running, paused, inmigrate, postmigrate, ...).
+.wait event NAME [KEY=VALUE]... [timeout=DURATION]
+    waits for event NAME whose data has every KEY=VALUE (a dotted KEY
+    reaches a nested member) and prints it. An event that arrived after
+    the previous line was sent counts: "migrate -d ..." then ".wait event
+    MIGRATION status=completed" never misses a fast migration. Each
+    event is found once: two waits in a row find two events.
+.wait migration [timeout=DURATION]
+    polls query-migrate until the migration has completed (its summary
+    is printed), failed or been cancelled (both errors), on either end.
+Without timeout= a wait gives up after 30s; a wait that times out fails,
+saying what it waited for and what it saw last. "@NAME .wait ..." waits
+on monitor NAME. --dry-run shows the line and waits for nothing.`,
+			Examples: []hmp.Example{
+				{Line: "@dst .wait status running", Note: "the destination runs: the migration is over"},
+				{Line: ".wait event MIGRATION status=completed timeout=1m"},
+				{Line: "@dst .wait migration"},
+			},
+			OnMonitor: true,
+			Run:       runWait,
+			Dry:       dryWait,
+		},
+		{
+			Name:     ".sleep",
+			Params:   []hmp.Param{{Name: "duration", Type: hmp.Text, Var: "DURATION", Help: "500ms, 2s, 1m"}},
+			Short:    "pause a script for DURATION (.wait is better when there is something to wait for)",
+			Examples: []hmp.Example{{Line: ".sleep 500ms"}},
+			Run:      runSleep,
+			Dry:      drySleep,
+		},
+		{
+			Name: ".set",
+			Params: []hmp.Param{
+				{Name: "name", Type: hmp.Text, Var: "NAME", Optional: true, Help: "letters, digits and _"},
+				{Name: "value", Type: hmp.Text, Var: "VALUE", Optional: true, Rest: true, Help: "the rest of the line"},
+			},
+			Short: "define ${NAME} for the lines after this one; alone, list the variables",
+			Long: `${NAME} in a line is replaced by its value before the line is read;
+--var NAME=VALUE defines one from the command line, and the sandbox
+defines ${SANDBOX}, its private directory, and ${PORT}, a TCP port that
+was free when it started. A "$" not followed by "{" is
+left alone (an exec command keeps its shell's $HOME); "$${" writes a
+literal "${". An undefined ${NAME} is an error.`,
+			Examples: []hmp.Example{
+				{Line: ".set MIG ${SANDBOX}/mig.sock"},
+				{Line: "migrate -c socket,type=unix,path=${MIG}"},
+				{Line: ".set"},
+			},
+			Run: runSet,
+			Dry: func(s *Session, ln *hmp.Line) error {
+				if err := runSet(context.Background(), s, ln.Call); err != nil {
+					return err
+				}
+				if _, ok := ln.Call.Arg("name"); ok {
+					return showLine(s, ln)
+				}
+				return nil
+			},
+		},
+		{
 			Name:     ".exit",
 			Short:    "leave hmpsh, or end a script here (Ctrl-D does the same in the shell)",
 			Examples: []hmp.Example{{Line: ".exit"}},
@@ -236,4 +304,18 @@ func runMonitors(_ context.Context, s *Session, _ *hmp.Call) error {
 	}
 	s.pr.monitors(rows)
 	return nil
+}
+
+func runSet(_ context.Context, s *Session, c *hmp.Call) error {
+	name, ok := c.Arg("name")
+	if !ok {
+		var b strings.Builder
+		for _, k := range sortedKeys(s.vars) {
+			fmt.Fprintf(&b, "%s=%s\n", k, s.vars[k])
+		}
+		s.pr.text(b.String())
+		return nil
+	}
+	value, _ := c.Arg("value")
+	return s.SetVar(name, value)
 }

@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -66,6 +65,10 @@ type Options struct {
 	CacheDir      string
 	QEMU          string // the sandbox's binary
 	Machine       string // the sandbox's -machine
+	KeepGoing     bool
+	Echo          bool
+	Vars          []string // --var NAME=VALUE
+	Record        string   // --record FILE
 }
 
 type stringList struct{ list *[]string }
@@ -94,6 +97,18 @@ func flags(o *Options, known []string) (fs *flag.FlagSet, order []string) {
 	add("c", func() { fs.Var(sources{list: &o.Sources}, "c", "run one `LINE` (repeatable; in order with -f)") })
 	add("f", func() {
 		fs.Var(sources{list: &o.Sources, file: true}, "f", "run the lines of `FILE` (\"-\" for standard input); without -c and -f, lines come from standard input")
+	})
+	add("keep-going", func() {
+		fs.BoolVar(&o.KeepGoing, "keep-going", false, "run every line of a script even after one fails; the exit status is the worst of all lines")
+	})
+	add("echo", func() {
+		fs.BoolVar(&o.Echo, "echo", false, "print each line of a script after its prompt, \"(src) info status\", before its output")
+	})
+	add("var", func() {
+		fs.Var(stringList{&o.Vars}, "var", "define ${NAME} for the lines, `NAME=VALUE` (repeatable; .set NAME VALUE in a line does the same)")
+	})
+	add("record", func() {
+		fs.StringVar(&o.Record, "record", "", "write the session as a transcript to `FILE` (.hmpt) as it goes; hmpsh check FILE replays and compares it")
 	})
 	add("json", func() {
 		fs.BoolVar(&o.JSON, "json", false, "print one JSON value per line: the raw QMP replies, events, summaries")
@@ -139,6 +154,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ExitMonitor
 	}
 	o.Args = fs.Args()
+	if len(o.Args) > 0 && o.Args[0] == "check" {
+		return runCheck(o.Args[1:], sx, targets, stdout, stderr)
+	}
 	if len(o.Args) > 0 {
 		return subcommand(o.Args, sx, targets, stdout, stderr)
 	}
@@ -150,7 +168,24 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return ExitMonitor
 		}
 	}
+	if err := checkSources(o.Sources); err != nil {
+		fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+		return ExitMonitor
+	}
+	vars := map[string]string{}
+	for _, v := range o.Vars {
+		name, value, err := parseVarFlag(v)
+		if err != nil {
+			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+			return ExitMonitor
+		}
+		vars[name] = value
+	}
 	if o.DryRun {
+		if o.Record != "" {
+			fmt.Fprintf(stderr, "hmpsh: --dry-run runs nothing to record; leave out --record\n")
+			return ExitMonitor
+		}
 		if len(o.QMP) > 0 {
 			fmt.Fprintf(stderr, "hmpsh: --dry-run sends nothing; leave out --qmp\n")
 			return ExitMonitor
@@ -163,7 +198,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out := bufio.NewWriterSize(stdout, 64<<10)
 		s := NewSession(Config{Out: out, Err: stderr}, sx, targets, target)
 		defer s.Close()
-		return runSources(context.Background(), o.Sources, stdin, s)
+		s.vars = vars
+		r := &runner{s: s, keepGoing: o.KeepGoing, echo: o.Echo}
+		return r.run(context.Background(), o.Sources, stdin)
 	}
 	if o.TargetVersion != "" {
 		fmt.Fprintf(stderr, "hmpsh: --target-version is for --dry-run; a connected QEMU's own schema is used\n")
@@ -177,7 +214,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hmpsh: --sandbox-machine %s: want none or pc\n", o.Machine)
 		return ExitMonitor
 	}
-	return runLive(o, sx, targets, stdin, stdout, stderr)
+	return runLive(o, vars, sx, targets, stdin, stdout, stderr)
 }
 
 // subcommand runs "hmpsh NAME ARGS...", one of hmpsh's own commands made
@@ -221,30 +258,14 @@ Usage:
 			fmt.Fprintf(&b, "  hmpsh %s\n", c.Usage())
 		}
 	}
+	b.WriteString("  hmpsh check [--update] [--qmp [NAME=]ADDR]... [--qemu PATH] FILE...   (hmpsh check --help)\n")
 	b.WriteString(`
 Without --qmp, hmpsh starts a sandbox: two throwaway QEMUs, src and dst
 (dst waits for a migration), in a private directory that goes with hmpsh.
 
 Options:
 `)
-	for _, name := range order {
-		f := fs.Lookup(name)
-		arg, help := flag.UnquoteUsage(f)
-		head := "-" + name
-		if len(name) > 1 {
-			head = "-" + head
-		}
-		if arg != "" {
-			head += " " + arg
-		}
-		if f.DefValue != "" && f.DefValue != "false" && !strings.Contains(help, "(default") {
-			help += fmt.Sprintf(" (default %s)", f.DefValue)
-		}
-		fmt.Fprintf(&b, "  %s\n", head)
-		for _, l := range wrap(help, 70) {
-			fmt.Fprintf(&b, "        %s\n", l)
-		}
-	}
+	writeFlags(&b, fs, order)
 	b.WriteString(`  -h, --help
         this text
 
@@ -270,6 +291,28 @@ Examples:
 	return b.String()
 }
 
+// writeFlags lists a flag set's flags in order, each with its help.
+func writeFlags(b *strings.Builder, fs *flag.FlagSet, order []string) {
+	for _, name := range order {
+		f := fs.Lookup(name)
+		arg, help := flag.UnquoteUsage(f)
+		head := "-" + name
+		if len(name) > 1 {
+			head = "-" + head
+		}
+		if arg != "" {
+			head += " " + arg
+		}
+		if f.DefValue != "" && f.DefValue != "false" && !strings.Contains(help, "(default") {
+			help += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(b, "  %s\n", head)
+		for _, l := range wrap(help, 70) {
+			fmt.Fprintf(b, "        %s\n", l)
+		}
+	}
+}
+
 // wrap cuts text into lines of at most width bytes at spaces.
 func wrap(text string, width int) []string {
 	var lines []string
@@ -288,7 +331,7 @@ func wrap(text string, width int) []string {
 }
 
 // runLive connects to the monitors and runs the lines on them.
-func runLive(o Options, sx *hmp.Syntax, known *hmp.Targets, stdin io.Reader, stdout, stderr io.Writer) int {
+func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targets, stdin io.Reader, stdout, stderr io.Writer) int {
 	var tty *os.File
 	if f, ok := stdin.(*os.File); ok && len(o.Sources) == 0 && readline.IsTerminal(int(f.Fd())) {
 		tty = f
@@ -299,7 +342,7 @@ func runLive(o Options, sx *hmp.Syntax, known *hmp.Targets, stdin io.Reader, std
 	if tty == nil {
 		sigs = append(sigs, os.Interrupt)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
+	ctx, stop := signalContext(sigs...)
 	defer stop()
 	// Without --qmp, two throwaway QEMUs: src, and dst waiting for a
 	// migration. They go with hmpsh, however it ends.
@@ -313,9 +356,14 @@ func runLive(o Options, sx *hmp.Syntax, known *hmp.Targets, stdin io.Reader, std
 		defer sb.Close()
 		o.QMP = []string{"src=" + sb.Src.Addr, "dst=" + sb.Dst.Addr}
 		banner = sandboxBanner(sb, o.Machine)
+		if err := sandboxVars(vars, sb.Dir); err != nil {
+			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+			return ExitMonitor
+		}
 	}
 	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, sx, known, nil)
 	defer sess.Close()
+	sess.vars = vars
 	for _, spec := range o.QMP {
 		name, addr, err := monitorSpec(spec, len(o.QMP))
 		if err != nil {
@@ -327,31 +375,65 @@ func runLive(o Options, sx *hmp.Syntax, known *hmp.Targets, stdin io.Reader, std
 			return ExitMonitor
 		}
 	}
+	var rec *recorder
+	if o.Record != "" {
+		var err error
+		if rec, err = startRecording(o.Record, sess, o.Machine); err != nil {
+			fmt.Fprintf(stderr, "hmpsh: --record: %v\n", err)
+			return ExitMonitor
+		}
+		defer func() {
+			if err := rec.close(); err != nil {
+				fmt.Fprintf(stderr, "hmpsh: --record: %v\n", err)
+			}
+		}()
+	}
 	srcs := o.Sources
 	if len(srcs) == 0 {
 		if tty != nil {
-			return runInteractive(ctx, sess, banner, tty, stdout, stderr)
+			return runInteractive(ctx, sess, banner, tty, stdout, stderr, rec)
 		}
 		srcs = []source{{file: "-"}}
 	}
-	code := runSources(ctx, srcs, stdin, sess)
+	r := &runner{s: sess, keepGoing: o.KeepGoing, echo: o.Echo, rec: rec}
+	code := r.run(ctx, srcs, stdin)
 	// Give events already on their way a moment to be printed.
 	time.Sleep(50 * time.Millisecond)
 	return code
 }
 
+// signalContext is a context cancelled, with an *Interrupted cause, by the
+// first of sigs to arrive.
+func signalContext(sigs ...os.Signal) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sigs...)
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(&Interrupted{Signal: sig.(syscall.Signal)})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		cancel(nil)
+	}
+}
+
 // sandboxBanner says what was started and suggests a first migration.
 func sandboxBanner(sb *sandbox.Sandbox, machine string) string {
-	sock := filepath.Join(sb.Dir, "mig.sock")
 	return fmt.Sprintf(`hmpsh sandbox: two QEMU %s (-machine %s) in %s
   src  %s  running
   dst  %s  waiting for a migration (-incoming defer)
 Lines go to src; "@dst LINE" runs one on dst, ".use dst" switches. A first migration:
-  @dst migrate_incoming -c socket,type=unix,path=%s
-  migrate -c socket,type=unix,path=%s
+  @dst migrate_incoming -c socket,type=unix,path=${SANDBOX}/mig.sock
+  migrate -c socket,type=unix,path=${SANDBOX}/mig.sock
   @dst info status
-help lists the commands; Tab completes; Ctrl-D leaves, and both QEMUs go with hmpsh.
-`, sb.Version, machine, sb.Dir, sb.Src.Addr, sb.Dst.Addr, sock, sock)
+${SANDBOX} is the sandbox's directory, so a line from the history works in
+the next sandbox too. help lists the commands; Tab completes; Ctrl-D
+leaves, and both QEMUs go with hmpsh.
+`, sb.Version, machine, sb.Dir, sb.Src.Addr, sb.Dst.Addr)
 }
 
 // monitorSpec reads --qmp NAME=ADDR or --qmp ADDR ("qemu" when alone).

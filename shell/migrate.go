@@ -14,8 +14,8 @@ import (
 // lines show.
 type MigrationInfo struct {
 	Status           string `json:"status"`
-	TotalTime        int64  `json:"total-time"`
-	Downtime         int64  `json:"downtime"`
+	TotalTime        *int64 `json:"total-time"` // nil on the destination, which does not time it
+	Downtime         *int64 `json:"downtime"`
 	ExpectedDowntime int64  `json:"expected-downtime"`
 	SetupTime        int64  `json:"setup-time"`
 	ErrorDesc        string `json:"error-desc"`
@@ -108,11 +108,19 @@ func (s *Session) migrationSummary(info *MigrationInfo) error {
 // Summary is the one line a completed migration prints: "migration
 // completed: total 1.23 s, downtime 12 ms, 64.2 MiB transferred, 52.1 MiB/s".
 func Summary(info *MigrationInfo) string {
-	line := fmt.Sprintf("migration %s: total %s, downtime %d ms", info.Status, millis(info.TotalTime), info.Downtime)
+	if info.TotalTime == nil {
+		// The destination's query-migrate has its status and little else.
+		return "migration " + info.Status
+	}
+	total := *info.TotalTime
+	line := fmt.Sprintf("migration %s: total %s", info.Status, millis(total))
+	if info.Downtime != nil {
+		line += fmt.Sprintf(", downtime %d ms", *info.Downtime)
+	}
 	if info.RAM != nil {
 		line += fmt.Sprintf(", %s transferred", hmp.HumanBytes(float64(info.RAM.Transferred)))
-		if info.TotalTime > 0 {
-			line += fmt.Sprintf(", %s/s", hmp.HumanBytes(float64(info.RAM.Transferred)*1000/float64(info.TotalTime)))
+		if total > 0 {
+			line += fmt.Sprintf(", %s/s", hmp.HumanBytes(float64(info.RAM.Transferred)*1000/float64(total)))
 		}
 	}
 	return line

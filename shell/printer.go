@@ -26,15 +26,21 @@ type output struct {
 	// status is shown on statusOut below everything else; "" when none.
 	status    string
 	statusOut io.Writer
+	// tee, when set, gets a copy of command output (not events, not
+	// messages): --record and check read what a line printed from it.
+	tee io.Writer
 }
 
-func (o *output) write(w func() io.Writer, s string) {
+func (o *output) write(w func() io.Writer, s string, teed bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.status != "" {
 		io.WriteString(o.statusOut, "\r\033[K")
 	}
 	io.WriteString(w(), s)
+	if teed && o.tee != nil {
+		io.WriteString(o.tee, s)
+	}
 	if o.status != "" {
 		io.WriteString(o.statusOut, "\r"+o.status+"\033[K")
 	}
@@ -45,18 +51,28 @@ func (o *output) writeOut(b []byte) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.out.Write(b)
+	if o.tee != nil {
+		o.tee.Write(b)
+	}
 }
 
 func (o *output) outf(format string, a ...any) {
-	o.write(func() io.Writer { return o.out }, fmt.Sprintf(format, a...))
+	o.write(func() io.Writer { return o.out }, fmt.Sprintf(format, a...), true)
 }
 
 func (o *output) errf(format string, a ...any) {
-	o.write(func() io.Writer { return o.err }, fmt.Sprintf(format, a...))
+	o.write(func() io.Writer { return o.err }, fmt.Sprintf(format, a...), false)
 }
 
 func (o *output) eventf(format string, a ...any) {
-	o.write(func() io.Writer { return o.events }, fmt.Sprintf(format, a...))
+	o.write(func() io.Writer { return o.events }, fmt.Sprintf(format, a...), false)
+}
+
+// setTee starts (w) or stops (nil) copying command output to w.
+func (o *output) setTee(w io.Writer) {
+	o.mu.Lock()
+	o.tee = w
+	o.mu.Unlock()
 }
 
 // setStatus shows text as the status line, or clears it ("").
@@ -99,12 +115,16 @@ type printer interface {
 	// output (the error itself goes to standard error as well).
 	qmpError(err error)
 	event(m *Monitor, several bool, ev qmp.Event)
+	// awaited shows the event a .wait event found, as output of that line.
+	awaited(m *Monitor, several bool, ev qmp.Event)
 	// migration shows how a migration that was waited for ended.
 	migration(info *MigrationInfo)
 	// notice is a message of hmpsh's own about the session ("detached").
 	notice(text string)
 	// text is what hmpsh's own commands print (help).
 	text(s string)
+	// echo shows a script's line with its prompt before it runs (--echo).
+	echo(prompt, line string)
 	monitors(list []monitorRow)
 	connected(m *Monitor)
 }
@@ -152,6 +172,10 @@ func (p textPrinter) event(m *Monitor, several bool, ev qmp.Event) {
 	p.o.eventf("%s\n", EventLine(m.Name, several, ev))
 }
 
+func (p textPrinter) awaited(m *Monitor, several bool, ev qmp.Event) {
+	p.o.outf("%s\n", EventLine(m.Name, several, ev))
+}
+
 func (p textPrinter) migration(info *MigrationInfo) {
 	switch info.Status {
 	case "completed":
@@ -163,8 +187,9 @@ func (p textPrinter) migration(info *MigrationInfo) {
 	}
 }
 
-func (p textPrinter) notice(text string) { p.o.outf("%s\n", text) }
-func (p textPrinter) text(s string)      { p.o.outf("%s", s) }
+func (p textPrinter) notice(text string)       { p.o.outf("%s\n", text) }
+func (p textPrinter) echo(prompt, line string) { p.o.outf("%s%s\n", prompt, line) }
+func (p textPrinter) text(s string)            { p.o.outf("%s", s) }
 
 func (p textPrinter) monitors(list []monitorRow) {
 	for _, r := range list {
@@ -234,6 +259,14 @@ func (p jsonPrinter) qmpError(err error) {
 }
 
 func (p jsonPrinter) event(m *Monitor, several bool, ev qmp.Event) {
+	p.o.eventf("%s\n", eventJSON(m, several, ev))
+}
+
+func (p jsonPrinter) awaited(m *Monitor, several bool, ev qmp.Event) {
+	p.o.outf("%s\n", eventJSON(m, several, ev))
+}
+
+func eventJSON(m *Monitor, several bool, ev qmp.Event) []byte {
 	o := qmp.Object{{Name: "event", Value: qmp.Str(ev.Name)}}
 	if ev.Data != nil {
 		o = append(o, qmp.Field{Name: "data", Value: qmp.Raw(ev.Data)})
@@ -244,7 +277,7 @@ func (p jsonPrinter) event(m *Monitor, several bool, ev qmp.Event) {
 		o = append(o, qmp.Field{Name: "monitor", Value: qmp.Str(m.Name)})
 	}
 	data, _ := o.MarshalJSON()
-	p.o.eventf("%s\n", data)
+	return data
 }
 
 // migration is the last query-migrate reply of the wait, as QEMU sent it.
@@ -254,7 +287,10 @@ func (p jsonPrinter) migration(info *MigrationInfo) {
 }
 
 func (p jsonPrinter) notice(text string) { p.value(map[string]string{"notice": text}) }
-func (p jsonPrinter) text(s string)      { p.value(map[string]string{"text": s}) }
+func (p jsonPrinter) echo(prompt, line string) {
+	p.value(map[string]string{"echo": line, "prompt": prompt})
+}
+func (p jsonPrinter) text(s string) { p.value(map[string]string{"text": s}) }
 
 func (p jsonPrinter) monitors(list []monitorRow) {
 	for _, r := range list {
@@ -306,4 +342,5 @@ func (p dryPrinter) text(s string) {
 	p.o.outf("%s", b.String())
 }
 
-func (p dryPrinter) notice(text string) { p.text(text + "\n") }
+func (p dryPrinter) notice(text string)       { p.text(text + "\n") }
+func (p dryPrinter) echo(prompt, line string) { p.text(prompt + line + "\n") }

@@ -32,6 +32,8 @@ type Monitor struct {
 	// the next line that needs it.
 	target  atomic.Pointer[hmp.Target]
 	loading sync.Mutex
+	// events are the latest events, for .wait event.
+	events eventLog
 }
 
 // loadedTarget is the monitor's target if it is known already, else nil.

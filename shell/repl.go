@@ -65,7 +65,7 @@ func screenWidth() int {
 }
 
 // runInteractive reads lines with line editing until Ctrl-D or .exit.
-func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.ReadCloser, stdout, stderr io.Writer) int {
+func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.ReadCloser, stdout, stderr io.Writer, rec *recorder) int {
 	// Completion needs each QEMU's schema: read it now (from the cache,
 	// usually), not on the first Tab.
 	for _, m := range sess.Monitors() {
@@ -147,7 +147,13 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 		// Secrets (set_password, object_add secret,data=...) never reach
 		// the history file.
 		_ = rl.SaveHistory(redact.Line(line))
+		if rec != nil {
+			rec.input(sess, line)
+		}
 		err = r.run(ctx, line)
+		if rec != nil {
+			rec.output(sess, err)
+		}
 		if errors.Is(err, errExit) {
 			break
 		}
@@ -157,6 +163,10 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 		} else {
 			code = ExitOK
 		}
+	}
+	// SIGTERM or SIGHUP ended the shell: exit as a shell's command would.
+	if i := interruption(ctx); i != nil {
+		return i.Code()
 	}
 	return code
 }

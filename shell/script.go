@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
+	"syscall"
 )
 
 // exitCode maps a line's error to the exit status: 2 when a monitor could
@@ -18,47 +20,119 @@ func exitCode(err error) int {
 	return ExitFailed
 }
 
-// runSources runs every line of every source on s, in order, and stops
-// at the first error, which it reports as WHERE: ERROR, or at .exit.
-func runSources(ctx context.Context, srcs []source, stdin io.Reader, s *Session) int {
+// Interrupted is the cause of a context cancelled by a signal: a script
+// stops at the line it was running and hmpsh exits 128+the signal's number,
+// as a shell's command would.
+type Interrupted struct{ Signal syscall.Signal }
+
+func (e *Interrupted) Error() string { return "interrupted (" + e.Signal.String() + ")" }
+
+// Code is the exit status: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP.
+func (e *Interrupted) Code() int { return 128 + int(e.Signal) }
+
+// interruption is ctx's signal, if a signal ended it.
+func interruption(ctx context.Context) *Interrupted {
+	if ctx.Err() == nil {
+		return nil
+	}
+	i, _ := errors.AsType[*Interrupted](context.Cause(ctx))
+	return i
+}
+
+// runner runs the lines of scripts (-c, -f, standard input) on a session:
+// it stops at the first error, or with keepGoing runs every line and ends
+// with the worst status; echo prints each line after its prompt first.
+type runner struct {
+	s         *Session
+	keepGoing bool
+	echo      bool
+	rec       *recorder // --record, or nil
+	code      int
+}
+
+// checkSources reports a -f file that cannot be read before anything
+// connects or runs.
+func checkSources(srcs []source) error {
+	for _, src := range srcs {
+		if src.file == "" || src.file == "-" {
+			continue
+		}
+		f, err := os.Open(src.file)
+		if err != nil {
+			return fmt.Errorf("-f %s: %w", src.file, errors.Unwrap(err))
+		}
+		st, err := f.Stat()
+		f.Close()
+		if err == nil && st.IsDir() {
+			return fmt.Errorf("-f %s: is a directory", src.file)
+		}
+	}
+	return nil
+}
+
+// run runs every line of every source, in order, and returns the exit
+// status.
+func (r *runner) run(ctx context.Context, srcs []source, stdin io.Reader) int {
 	nc := 0
 	for _, src := range srcs {
 		if src.file == "" {
 			nc++
-			if code, done := s.runLine(ctx, "-c", nc, src.line); done {
-				return code
+			if r.line(ctx, "-c", nc, src.line) {
+				return r.code
 			}
 			continue
 		}
-		if code, done := runFile(ctx, src.file, stdin, s); done {
-			return code
+		if r.file(ctx, src.file, stdin) {
+			return r.code
 		}
 	}
-	return ExitOK
+	return r.code
 }
 
-// runLine runs line n of a script; done says the script ends here (an
-// error, or .exit) with that exit status.
-func (s *Session) runLine(ctx context.Context, label string, n int, line string) (code int, done bool) {
-	err := s.Run(ctx, line)
+// line runs line n of a script; it reports whether the script ends here
+// (an error without keepGoing, .exit, a signal).
+func (r *runner) line(ctx context.Context, label string, n int, line string) (done bool) {
+	if i := interruption(ctx); i != nil {
+		r.s.errf("%s:%d: interrupted\n", label, n)
+		r.code = i.Code()
+		return true
+	}
+	blank := strings.TrimSpace(line) == ""
+	if r.echo && !blank {
+		r.s.pr.echo(prompt(r.s), line)
+	}
+	if r.rec != nil && !blank {
+		r.rec.input(r.s, line)
+	}
+	err := r.s.Run(ctx, line)
+	if r.rec != nil && !blank {
+		r.rec.output(r.s, err)
+	}
 	switch {
 	case err == nil:
-		return ExitOK, false
+		return false
 	case errors.Is(err, errExit):
-		return ExitOK, true
+		return true
 	}
-	s.errf("%s:%d: %v\n", label, n, err)
-	return exitCode(err), true
+	if i := interruption(ctx); i != nil {
+		r.s.errf("%s:%d: interrupted\n", label, n)
+		r.code = i.Code()
+		return true
+	}
+	r.s.errf("%s:%d: %v\n", label, n, err)
+	r.code = max(r.code, exitCode(err))
+	return !r.keepGoing
 }
 
-func runFile(ctx context.Context, name string, stdin io.Reader, s *Session) (code int, done bool) {
+func (r *runner) file(ctx context.Context, name string, stdin io.Reader) (done bool) {
 	var in io.Reader = stdin
 	label := "<stdin>"
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			s.errf("hmpsh: %v\n", err)
-			return ExitFailed, true
+			r.s.errf("hmpsh: %v\n", err)
+			r.code = max(r.code, ExitFailed)
+			return true
 		}
 		defer f.Close()
 		in, label = f, name
@@ -69,13 +143,14 @@ func runFile(ctx context.Context, name string, stdin io.Reader, s *Session) (cod
 	for sc.Scan() {
 		n++
 		// The line model skips blank lines and comments itself.
-		if code, done := s.runLine(ctx, label, n, strings.TrimRight(sc.Text(), "\r")); done {
-			return code, done
+		if r.line(ctx, label, n, strings.TrimRight(sc.Text(), "\r")) {
+			return true
 		}
 	}
 	if err := sc.Err(); err != nil {
-		s.errf("%s:%d: %v\n", label, n+1, err)
-		return ExitFailed, true
+		r.s.errf("%s:%d: %v\n", label, n+1, err)
+		r.code = max(r.code, ExitFailed)
+		return true
 	}
-	return ExitOK, false
+	return false
 }

@@ -48,6 +48,10 @@ type Session struct {
 	dryTarget hmp.TargetFunc
 	line      hmp.Line // the line being run
 	lineBusy  bool
+	vars      map[string]string // ${NAME}
+	// sent is what the last line sent, until the next line runs: --record
+	// and check mask its output by it.
+	sent []qmp.Request
 }
 
 // NewSession makes a session without monitors; Connect adds them. With
@@ -111,6 +115,7 @@ func (s *Session) Connect(ctx context.Context, name, addr string) (*Monitor, err
 func (s *Session) watch(m *Monitor) {
 	defer s.wg.Done()
 	for ev := range m.client.Events() {
+		m.events.add(ev)
 		if !s.cfg.NoEvents {
 			s.pr.event(m, s.mons.several(), ev)
 		}
@@ -180,6 +185,11 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 		s.lineBusy = true
 		defer func() { s.lineBusy = false }()
 	}
+	s.sent = nil
+	raw, err := expand(raw, s.vars)
+	if err != nil {
+		return err
+	}
 	if err := s.sx.ParseInto(ln, raw, tf); err != nil {
 		return err
 	}
@@ -199,6 +209,10 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 	}
 	if s.dry != nil {
 		return s.show(ln, tn)
+	}
+	// A .wait event after this line looks at what came since it was sent.
+	for _, m := range s.mons.list() {
+		m.events.setMark()
 	}
 	return s.execute(ctx, m, tn)
 }
@@ -319,6 +333,7 @@ func (s *Session) tracePrefix(m *Monitor) string {
 }
 
 func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) error {
+	s.sent = tn.Requests
 	switch tn.Kind {
 	case hmp.QMPJSON:
 		cctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
