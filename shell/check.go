@@ -171,6 +171,7 @@ func (c *checker) file(ctx context.Context, f *transcript.File) int {
 		vars[k] = v
 	}
 	specs := c.o.qmp
+	on := ""
 	if len(specs) == 0 {
 		machine := c.o.machine
 		if machine == "" {
@@ -179,6 +180,7 @@ func (c *checker) file(ctx context.Context, f *transcript.File) int {
 		if machine == "" {
 			machine = "none"
 		}
+		on = ", -machine " + machine
 		sb, err := sandbox.Start(ctx, sandbox.Options{QEMU: c.o.qemu, Machine: machine})
 		if err != nil {
 			fmt.Fprintf(c.stderr, "hmpsh check: %s: %v\n", f.Name, err)
@@ -248,7 +250,7 @@ func (c *checker) file(ctx context.Context, f *transcript.File) int {
 			failed = true
 		}
 	}
-	where := fmt.Sprintf("%s (%d lines, QEMU %s)", f.Name, n, v)
+	where := fmt.Sprintf("%s (%d lines, QEMU %s%s)", f.Name, n, v, on)
 	switch {
 	case !failed:
 		fmt.Fprintf(c.stdout, "ok      %s\n", where)
