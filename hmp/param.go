@@ -50,6 +50,10 @@ type Param struct {
 	Group  string
 	Member string // Enum: the member of the command's QMP arguments whose values it takes
 	Help   string // one line for "?"
+	// Values, for a param whose words no type describes, lists the words
+	// it takes for completion: t is the target (nil when unknown), before
+	// the positional words given before it, cur the word being typed.
+	Values func(t *Target, before []string, cur string) []string
 }
 
 // Placeholder is the word the usage line shows for the param's value.

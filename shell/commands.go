@@ -118,8 +118,10 @@ any other HMP command, "help COMMAND" is QEMU's own help.`,
 		{
 			Name: ".wait",
 			Params: []hmp.Param{
-				{Name: "what", Type: hmp.Text, Var: "status|event|migration", Help: "what to wait for"},
-				{Name: "args", Type: hmp.Text, Var: "ARG", Optional: true, Rest: true, Help: "STATUS; NAME [KEY=VALUE]...; and timeout=DURATION (default 30s)"},
+				{Name: "what", Type: hmp.Text, Var: "status|event|migration", Help: "what to wait for",
+					Values: func(*hmp.Target, []string, string) []string { return waitKinds }},
+				{Name: "args", Type: hmp.Text, Var: "ARG", Optional: true, Rest: true, Help: "STATUS; NAME [KEY=VALUE]...; and timeout=DURATION (default 30s)",
+					Values: waitArgValues},
 			},
 			Short: "wait until the VM's status, an event, or the migration's end is seen",
 			Long: `.wait status STATUS [timeout=DURATION]

@@ -17,6 +17,65 @@ import (
 // defaultWait is how long a .wait waits without timeout=.
 const defaultWait = 30 * time.Second
 
+// waitKinds are what .wait waits for.
+var waitKinds = []string{"status", "event", "migration"}
+
+// waitArgValues completes the words after .wait KIND from the target's
+// schema: run states, event names, then the event's data keys.
+func waitArgValues(t *hmp.Target, before []string, cur string) []string {
+	if len(before) == 0 {
+		return nil
+	}
+	var out []string
+	var args []string
+	for _, w := range before[1:] {
+		if !strings.HasPrefix(w, "timeout=") {
+			args = append(args, w)
+		}
+	}
+	switch {
+	case t == nil:
+	case before[0] == "status" && len(args) == 0:
+		out = append(out, runStates(t)...)
+	case before[0] == "event" && len(args) == 0:
+		for _, e := range eventEntities(t) {
+			out = append(out, e.Name)
+		}
+	case before[0] == "event":
+		s := t.Schema
+		ev := s.Entity(args[0])
+		if ev == nil || ev.MetaType != "event" || ev.ArgEntity == nil {
+			break
+		}
+		key, _, typed := strings.Cut(cur, "=")
+		for _, name := range s.MemberNames(ev.ArgEntity) {
+			m, _ := s.Member(ev.ArgEntity, name)
+			if e := m.TypeEntity; typed && name == key && e != nil && e.MetaType == "enum" {
+				for _, v := range e.Values {
+					out = append(out, name+"="+v)
+				}
+				continue
+			}
+			out = append(out, name+"=")
+		}
+	}
+	return append(out, "timeout=")
+}
+
+func runStates(t *hmp.Target) []string {
+	s := t.Schema
+	if c := s.Command("query-status"); c != nil {
+		if e := s.Path(c.RetEntity, "status"); e != nil {
+			return e.Values
+		}
+	}
+	return nil
+}
+
+func eventEntities(t *hmp.Target) []*qmp.Entity {
+	return t.Schema.Find(func(e *qmp.Entity) bool { return e.MetaType == "event" })
+}
+
 // waitSpec is a .wait line, read the same way by a run and a dry run.
 type waitSpec struct {
 	what    string // status, event, migration
@@ -84,7 +143,7 @@ func parseWait(what, rest string) (*waitSpec, error) {
 		}
 	default:
 		msg := fmt.Sprintf(".wait: %q: want status, event or migration", what)
-		if s := suggest.Closest(what, []string{"status", "event", "migration"}); s != "" {
+		if s := suggest.Closest(what, waitKinds); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		return nil, errors.New(msg)
@@ -145,18 +204,13 @@ func runWait(ctx context.Context, s *Session, c *hmp.Call) error {
 // check compares what is awaited with what the monitor's QEMU has: its
 // schema names the run states, the events and the migration states.
 func (w *waitSpec) check(t *hmp.Target) error {
-	s := t.Schema
 	var names []string
 	kind := ""
 	switch w.what {
 	case "status":
-		if c := s.Command("query-status"); c != nil {
-			if e := s.Path(c.RetEntity, "status"); e != nil {
-				names, kind = e.Values, "status"
-			}
-		}
+		names, kind = runStates(t), "status"
 	case "event":
-		for _, e := range s.Find(func(e *qmp.Entity) bool { return e.MetaType == "event" }) {
+		for _, e := range eventEntities(t) {
 			names = append(names, e.Name)
 		}
 		kind = "event"

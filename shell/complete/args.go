@@ -152,6 +152,15 @@ func (st *state) valueSlot(p hmp.Param, qmpName string, before []string) *slot {
 	case hmp.Bool:
 		items = []item{{text: "on", term: " "}, {text: "off", term: " "}}
 	}
+	if p.Values != nil {
+		for _, v := range p.Values(t, before, st.cur.Text) {
+			term := " "
+			if strings.HasSuffix(v, "=") {
+				term = "" // a KEY= waits for its value
+			}
+			items = append(items, item{text: v, help: p.HelpLine(), term: term})
+		}
+	}
 	return st.wordSlot("", items)
 }
 

@@ -132,8 +132,9 @@ func (st *state) commandSlot(withQMP bool) *slot {
 			items = append(items, item{text: n, help: help, term: " "})
 		}
 	}
-	if !st.prefixed {
-		for _, b := range st.sx.Builtins() {
+	for _, b := range st.sx.Builtins() {
+		// After @NAME, only the commands about one monitor.
+		if !st.prefixed || b.TakesMonitor() {
 			for _, n := range b.Names() {
 				items = append(items, item{text: n, help: builtinHelp(b), term: " "})
 			}
