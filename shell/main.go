@@ -349,6 +349,13 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 	banner := ""
 	if len(o.QMP) == 0 {
 		sb, err := sandbox.Start(ctx, sandbox.Options{QEMU: o.QEMU, Machine: o.Machine})
+		if i := interruption(ctx); i != nil {
+			if sb != nil {
+				sb.Close()
+			}
+			fmt.Fprintf(stderr, "hmpsh: interrupted while starting the sandbox\n")
+			return i.Code()
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
 			return ExitMonitor

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/chzyer/readline"
@@ -182,19 +183,24 @@ func prompt(sess *Session) string {
 // run runs one line. While it runs, Ctrl-C interrupts it (a synchronous
 // migrate detaches) rather than ending hmpsh.
 func (r *REPL) run(ctx context.Context, line string) error {
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	defer signal.Stop(sig)
 	go func() {
 		select {
 		case <-sig:
-			cancel()
+			cancel(&Interrupted{Signal: syscall.SIGINT})
 		case <-cctx.Done():
 		}
 	}()
-	return r.sess.Run(cctx, line)
+	err := r.sess.Run(cctx, line)
+	if err != nil && interruption(cctx) != nil {
+		// Ctrl-C stopped the line (a .wait, a .sleep, a slow command).
+		return errors.New("interrupted")
+	}
+	return err
 }
 
 // progressLine shows a migration's progress on one terminal line, redrawn

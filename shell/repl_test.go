@@ -322,3 +322,29 @@ func TestCompletionZeroColumns(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// Ctrl-C stops a .wait or a .sleep in the shell, says "interrupted", and
+// the shell goes on.
+func TestInteractiveWaitInterrupted(t *testing.T) {
+	q := qemutest.Start(t, qemutest.Gen100, qemutest.Options{Incoming: true})
+	env, _ := xdg(t)
+	tm := startTerm(t, env, "--qmp", q.Addr())
+	tm.expect(`(?m)^\(qemu\)$`)
+	tm.send(".wait status running timeout=1m\r")
+	time.Sleep(300 * time.Millisecond)
+	tm.send("\x03")
+	tm.expect(`(?m)interrupted$`)
+	tm.send(".sleep 1m\r")
+	time.Sleep(300 * time.Millisecond)
+	tm.send("\x03")
+	tm.expectCount(`(?m)interrupted$`, 2)
+	tm.send("info status\r")
+	tm.expect(`VM status: paused \(inmigrate\)`)
+	tm.send(".exit\r")
+	if code := tm.wait(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if strings.Contains(tm.log(), "context canceled") {
+		t.Errorf("the terminal shows context canceled:\n%s", tm.screen())
+	}
+}

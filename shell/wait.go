@@ -82,6 +82,7 @@ type waitSpec struct {
 	arg     string // the status, or the event's name
 	match   []keyMatch
 	timeout time.Duration
+	limit   string // the timeout as written, "30s" by default
 }
 
 // keyMatch is KEY=VALUE of .wait event: a dotted path into the event's
@@ -106,7 +107,7 @@ func (w *waitSpec) String() string {
 
 // parseWait reads the words after .wait.
 func parseWait(what, rest string) (*waitSpec, error) {
-	w := &waitSpec{what: what, timeout: defaultWait}
+	w := &waitSpec{what: what, timeout: defaultWait, limit: "30s"}
 	var words []string
 	for _, word := range strings.Fields(rest) {
 		if v, ok := strings.CutPrefix(word, "timeout="); ok {
@@ -114,7 +115,7 @@ func parseWait(what, rest string) (*waitSpec, error) {
 			if err != nil || d <= 0 {
 				return nil, fmt.Errorf(".wait: timeout=%s: want a duration such as 30s, 2m or 500ms", v)
 			}
-			w.timeout = d
+			w.timeout, w.limit = d, v
 			continue
 		}
 		words = append(words, word)
@@ -157,12 +158,40 @@ func waitCall(c *hmp.Call) (*waitSpec, error) {
 	return parseWait(what, rest)
 }
 
-// dryWait checks a .wait line and shows it: a dry run waits for nothing.
+// dryWait checks a .wait line and shows it with what it would do: a dry
+// run waits for nothing.
 func dryWait(s *Session, ln *hmp.Line) error {
-	if _, err := waitCall(ln.Call); err != nil {
+	w, err := waitCall(ln.Call)
+	if err != nil {
 		return err
 	}
-	return showLine(s, ln)
+	if err := w.check(s.dry); err != nil {
+		return err
+	}
+	s.pr.notice(ln.Prefix() + ln.Body + "   # " + w.explain())
+	return nil
+}
+
+// explain says what a wait does, for a dry run.
+func (w *waitSpec) explain() string {
+	var what string
+	switch w.what {
+	case "status":
+		what = fmt.Sprintf("poll query-status until the status is %s", w.arg)
+	case "event":
+		what = fmt.Sprintf("wait for event %s", w.arg)
+		for i, m := range w.match {
+			sep := " with"
+			if i > 0 {
+				sep = " and"
+			}
+			what += fmt.Sprintf("%s %s = %q", sep, strings.Join(m.path, "."), m.value)
+		}
+		what += " (one that came after the previous line was sent counts)"
+	case "migration":
+		what = "poll query-migrate until the migration has completed, failed or been cancelled"
+	}
+	return fmt.Sprintf("%s; fail after %s", what, w.limit)
 }
 
 func runWait(ctx context.Context, s *Session, c *hmp.Call) error {
@@ -196,7 +225,7 @@ func runWait(ctx context.Context, s *Session, c *hmp.Call) error {
 		if last == "" {
 			last = "nothing yet"
 		}
-		return fmt.Errorf(".wait %s: timed out after %s; last seen: %s", w, w.timeout, last)
+		return fmt.Errorf(".wait %s: timed out after %s; last seen: %s", w, w.limit, last)
 	}
 	return err
 }
