@@ -207,6 +207,13 @@ func (c *checker) file(ctx context.Context, f *transcript.File) int {
 			return ExitMonitor
 		}
 	}
+	if len(c.o.qmp) == 0 {
+		// As in the sandbox a transcript is recorded in.
+		if err := s.sandboxEvents(ctx); err != nil {
+			fmt.Fprintf(c.stderr, "hmpsh check: %s: %v\n", f.Name, err)
+			return ExitMonitor
+		}
+	}
 	v := s.Current().Version()
 	lookup := func(name string) (string, bool) {
 		val, ok := s.vars[name]

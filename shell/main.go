@@ -382,6 +382,12 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 			return ExitMonitor
 		}
 	}
+	if banner != "" {
+		if err := sess.sandboxEvents(ctx); err != nil {
+			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+			return ExitMonitor
+		}
+	}
 	var rec *recorder
 	if o.Record != "" {
 		var err error
@@ -438,8 +444,9 @@ Lines go to src; "@dst LINE" runs one on dst, ".use dst" switches. A first migra
   migrate -c socket,type=unix,path=${SANDBOX}/mig.sock
   @dst info status
 ${SANDBOX} is the sandbox's directory, so a line from the history works in
-the next sandbox too. help lists the commands; Tab completes; Ctrl-D
-leaves, and both QEMUs go with hmpsh.
+the next sandbox too. The events capability is on: QEMU reports each step
+of a migration as a MIGRATION event. help lists the commands; Tab completes;
+Ctrl-D leaves, and both QEMUs go with hmpsh.
 `, sb.Version, machine, sb.Dir, sb.Src.Addr, sb.Dst.Addr)
 }
 

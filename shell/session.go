@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -379,6 +380,28 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 	}
 	if tn.Wait {
 		return s.waitMigration(ctx, m)
+	}
+	return nil
+}
+
+// sandboxEvents turns the "events" migration capability on in every
+// monitor whose QEMU has it: a sandbox is for watching migrations, and
+// without it QEMU sends no MIGRATION events to see or to .wait for. A
+// QEMU given with --qmp is left as it is.
+func (s *Session) sandboxEvents(ctx context.Context) error {
+	for _, m := range s.mons.list() {
+		t, err := s.Target(ctx, m)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(t.Capabilities(), "events") {
+			continue
+		}
+		req := qmp.Request{Execute: "migrate-set-capabilities", Arguments: qmp.Object{
+			{Name: "capabilities", Value: qmp.Raw([]byte(`[{"capability":"events","state":true}]`))}}}
+		if _, err := s.call(ctx, m, req); err != nil {
+			return fmt.Errorf("monitor %s: turning the events capability on: %w", m.Name, err)
+		}
 	}
 	return nil
 }
