@@ -190,7 +190,7 @@ func TestScriptInterrupted(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			script := writeScript(t, "info status\n.sleep 60s\ninfo status\n")
 			cmd := exec.Command(hmpshBinary(t), "--cache-dir", t.TempDir(), "--qemu", bin.Path, "--no-events", "-f", script)
-			var out, errOut bytes.Buffer
+			var out, errOut syncBuffer
 			cmd.Stdout, cmd.Stderr = &out, &errOut
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
