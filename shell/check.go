@@ -31,33 +31,23 @@ type checkOptions struct {
 }
 
 func checkFlags(o *checkOptions) (*flag.FlagSet, []string) {
-	fs := flag.NewFlagSet("hmpsh check", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var order []string
-	add := func(name string, f func()) { f(); order = append(order, name) }
+	fl := newFlagList("hmpsh check")
+	fs, add := fl.fs, fl.add
 	add("update", func() {
 		fs.BoolVar(&o.update, "update", false, "rewrite the expected output of the lines that differ, in place, keeping the masks and comments that still match")
 	})
 	add("qmp", func() {
 		fs.Var(stringList{&o.qmp}, "qmp", "replay on this QEMU's monitor instead of a sandbox, `[NAME=]ADDR` (repeatable; names as the transcript's prompts)")
 	})
-	add("qemu", func() {
-		fs.StringVar(&o.qemu, "qemu", "", "the sandbox's QEMU binary, a `PATH` (default: the newest found)")
-	})
+	fl.qemuFlag(&o.qemu)
 	add("sandbox-machine", func() {
 		fs.StringVar(&o.machine, "sandbox-machine", "", "the sandbox's -machine, `none|pc` (default: the transcript's \"# sandbox-machine:\" line, else none)")
 	})
-	add("var", func() {
-		fs.Var(stringList{&o.vars}, "var", "define ${NAME}, `NAME=VALUE` (repeatable)")
-	})
-	add("timeout", func() {
-		fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long a QEMU may take to answer one request, a `DURATION`")
-	})
-	add("cache-dir", func() {
-		fs.StringVar(&o.cacheDir, "cache-dir", DefaultCacheDir(), "the `DIR` where QEMU schemas are cached")
-	})
+	fl.varFlag(&o.vars)
+	fl.timeoutFlag(&o.timeout)
+	fl.cacheFlag(&o.cacheDir)
 	add("v", func() { fs.BoolVar(&o.verbose, "v", false, "print each line as it is replayed") })
-	return fs, order
+	return fs, fl.order
 }
 
 // checkUsage is hmpsh check --help, generated from its flags.

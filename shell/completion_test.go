@@ -4,22 +4,13 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/shell/complete"
 )
 
 // .wait completes from the QEMU's schema: what to wait for, run states,
 // event names, an event's data keys and an enum key's values.
 func TestCompleteWait(t *testing.T) {
-	sx, err := NewSyntax()
-	if err != nil {
-		t.Fatal(err)
-	}
-	known, err := hmp.KnownTargets()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewSession(Config{}, sx, known, nil)
+	s := newTestSession(t, Config{})
 	c := complete.New(completionSource{sess: s})
 	texts := func(line string) []string {
 		cands, n := c.Candidates(line, len(line))

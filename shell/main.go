@@ -76,21 +76,59 @@ type stringList struct{ list *[]string }
 func (s stringList) String() string     { return "" }
 func (s stringList) Set(v string) error { *s.list = append(*s.list, v); return nil }
 
+// flagList is a flag set and the order its flags were declared in, which
+// is the order help lists them in.
+type flagList struct {
+	fs    *flag.FlagSet
+	order []string
+}
+
+func newFlagList(name string) *flagList {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return &flagList{fs: fs}
+}
+
+// add declares flag name by calling f, which defines it on fl.fs.
+func (fl *flagList) add(name string, f func()) {
+	f()
+	fl.order = append(fl.order, name)
+}
+
+// The flags hmpsh and hmpsh check share, said once.
+func (fl *flagList) qemuFlag(p *string) {
+	fl.add("qemu", func() {
+		fl.fs.StringVar(p, "qemu", "", "the sandbox's QEMU binary, a `PATH` (default: the newest found)")
+	})
+}
+
+func (fl *flagList) varFlag(p *[]string) {
+	fl.add("var", func() {
+		fl.fs.Var(stringList{p}, "var", "define ${NAME} for the lines, `NAME=VALUE` (repeatable; .set NAME VALUE in a line does the same)")
+	})
+}
+
+func (fl *flagList) timeoutFlag(p *time.Duration) {
+	fl.add("timeout", func() {
+		fl.fs.DurationVar(p, "timeout", 30*time.Second, "how long a QEMU may take to answer one request, a `DURATION` (a waiting migrate polls; it has no limit)")
+	})
+}
+
+func (fl *flagList) cacheFlag(p *string) {
+	fl.add("cache-dir", func() {
+		fl.fs.StringVar(p, "cache-dir", DefaultCacheDir(), "the `DIR` where QEMU schemas are cached (\"\" for no cache)")
+	})
+}
+
 // flags declares hmpsh's options, each with its help, once: the parser and
 // --help both read them from here. order is the order --help lists them.
-func flags(o *Options, known []string) (fs *flag.FlagSet, order []string) {
-	fs = flag.NewFlagSet("hmpsh", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	add := func(name string, f func()) {
-		f()
-		order = append(order, name)
-	}
+func flags(o *Options, known []string) (*flag.FlagSet, []string) {
+	fl := newFlagList("hmpsh")
+	fs, add := fl.fs, fl.add
 	add("sandbox-machine", func() {
 		fs.StringVar(&o.Machine, "sandbox-machine", "none", "the sandbox's -machine, `none|pc`: none has no RAM and starts at once, pc has 64 MiB of RAM")
 	})
-	add("qemu", func() {
-		fs.StringVar(&o.QEMU, "qemu", "", "the sandbox's QEMU binary, a `PATH` (default: the newest found)")
-	})
+	fl.qemuFlag(&o.QEMU)
 	add("qmp", func() {
 		fs.Var(stringList{&o.QMP}, "qmp", "a QEMU's QMP monitor, `[NAME=]ADDR`: unix:/path, tcp:HOST:PORT, or a path; repeat with names for several (the first is the current one; \"@NAME LINE\" runs a line on NAME)")
 	})
@@ -104,9 +142,7 @@ func flags(o *Options, known []string) (fs *flag.FlagSet, order []string) {
 	add("echo", func() {
 		fs.BoolVar(&o.Echo, "echo", false, "print each line of a script after its prompt, \"(src) info status\", before its output")
 	})
-	add("var", func() {
-		fs.Var(stringList{&o.Vars}, "var", "define ${NAME} for the lines, `NAME=VALUE` (repeatable; .set NAME VALUE in a line does the same)")
-	})
+	fl.varFlag(&o.Vars)
 	add("record", func() {
 		fs.StringVar(&o.Record, "record", "", "write the session as a transcript to `FILE` (.hmpt) as it goes; hmpsh check FILE replays and compares it")
 	})
@@ -114,20 +150,16 @@ func flags(o *Options, known []string) (fs *flag.FlagSet, order []string) {
 		fs.BoolVar(&o.JSON, "json", false, "print one JSON value per line: the raw QMP replies, events, summaries")
 	})
 	add("no-events", func() { fs.BoolVar(&o.NoEvents, "no-events", false, "do not print QMP events") })
-	add("timeout", func() {
-		fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "how long a QEMU may take to answer one request, a `DURATION` (a waiting migrate polls; it has no limit)")
-	})
+	fl.timeoutFlag(&o.Timeout)
 	add("trace", func() { fs.BoolVar(&o.Trace, "trace", false, "show every QMP request and reply on standard error") })
-	add("cache-dir", func() {
-		fs.StringVar(&o.CacheDir, "cache-dir", DefaultCacheDir(), "the `DIR` where QEMU schemas are cached (\"\" for no cache)")
-	})
+	fl.cacheFlag(&o.CacheDir)
 	add("dry-run", func() {
 		fs.BoolVar(&o.DryRun, "dry-run", false, "print the QMP each line means, one JSON per line, instead of sending it")
 	})
 	add("target-version", func() {
 		fs.StringVar(&o.TargetVersion, "target-version", "", "with --dry-run, translate for QEMU `X.Y` (default: the newest built in; known: "+strings.Join(known, ", ")+")")
 	})
-	return fs, order
+	return fs, fl.order
 }
 
 // Main runs hmpsh with the given arguments and returns the exit status.
