@@ -101,6 +101,41 @@ func (mk masker) path(s string) string {
 	return strings.ReplaceAll(s, mk.dir, "${SANDBOX}")
 }
 
+// outputPath is path for a line of output. In a line laid out in columns
+// (two spaces in a row somewhere in it), the spaces after a word that
+// holds the directory pad it to the next column: how many there are
+// depends on the directory's length, which changes with $TMPDIR and the
+// random part of its name (.monitors' addresses), so they become " ...".
+func (mk masker) outputPath(l string) string {
+	if mk.dir == "" || !strings.Contains(l, mk.dir) {
+		return l
+	}
+	if !strings.Contains(strings.TrimLeft(l, " "), "  ") {
+		return mk.path(l)
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(l, mk.dir)
+		if i < 0 {
+			b.WriteString(l)
+			return b.String()
+		}
+		b.WriteString(l[:i])
+		l = l[i:]
+		end := strings.IndexByte(l, ' ') // the end of the word
+		if end < 0 {
+			b.WriteString(mk.path(l))
+			return b.String()
+		}
+		b.WriteString(mk.path(l[:end]))
+		l = l[end:]
+		if rest := strings.TrimLeft(l, " "); rest != "" {
+			b.WriteString(" ...")
+			l = rest
+		}
+	}
+}
+
 // mask is the mask for the output of a line that sent reqs: it takes one
 // line of output, written as a pattern (transcript.Literal), and returns it
 // masked.
@@ -115,7 +150,7 @@ func (mk masker) mask(sent []qmp.Request) func(string) string {
 		}
 	}
 	return func(l string) string {
-		l = mk.path(l)
+		l = mk.outputPath(l)
 		switch {
 		case strings.HasPrefix(l, "event "):
 			// "event TIMESTAMP [MONITOR ]NAME {data}"
