@@ -175,12 +175,16 @@ func (mk masker) mask(sent []qmp.Request) func(string) string {
 // is "900 KiB" in one run and "1.1 MiB" in the next.
 var maskUnits = regexp.MustCompile(`\.\.\. ?(B|KiB|MiB|GiB|TiB|bytes|kbytes|ms|s|us|Mbps|mbps|pages)\b`)
 
+// packageMember is query-version's "package" member and its string.
+var packageMember = regexp.MustCompile(`("package":\s*)"(?:[^"\\]|\\.)*"`)
+
 // maskBuild keeps the version of "10.0.2Debian 1:10.0.2+ds-2" (as QEMU's
 // info version prints it; some builds put the package in parentheses) and
-// masks the build string after it; in query-version's reply, the package.
+// masks the build string after it; in query-version's reply, the package,
+// whether the reply is indented or on one line.
 func maskBuild(l string) string {
-	if k, _, ok := strings.Cut(l, `"package":`); ok {
-		return k + `"package": "..."`
+	if strings.Contains(l, `"package":`) {
+		return packageMember.ReplaceAllString(l, `${1}"..."`)
 	}
 	i := 0
 	for i < len(l) && (l[i] >= '0' && l[i] <= '9' || l[i] == '.') {

@@ -5,10 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hmpsh/hmpsh/internal/qemutest"
+	"github.com/hmpsh/hmpsh/transcript"
 )
 
 // check runs "hmpsh check ARGS..." in process on bin's sandboxes, with the
@@ -28,6 +30,29 @@ func readFile(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// entries reads a transcript as check does.
+func entries(t *testing.T, text string) []*transcript.Entry {
+	t.Helper()
+	f, err := transcript.Parse("transcript", strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	return f.Entries
+}
+
+// entryOutput is the expected output of the first entry whose input line
+// is input, "(PROMPT) LINE".
+func entryOutput(t *testing.T, text, input string) []string {
+	t.Helper()
+	for _, e := range entries(t, text) {
+		if "("+e.Prompt+") "+e.Input == input {
+			return e.Want
+		}
+	}
+	t.Fatalf("no input line %q in the transcript:\n%s", input, text)
+	return nil
 }
 
 // The sandbox's directory is as long as $TMPDIR and a random number make
@@ -61,5 +86,28 @@ func TestRecordSandboxDirLength(t *testing.T) {
 				t.Errorf("check in TMPDIR %s: exit %d\nstdout:\n%s\nstderr:\n%s\ntranscript:\n%s", c.check, code, out, errOut, text)
 			}
 		})
+	}
+}
+
+// query-version's package is masked in the reply to a line of JSON, which
+// is printed on one line, as in the indented reply to query-version.
+func TestRecordQueryVersion(t *testing.T) {
+	bin := qemutest.Require(t, qemutest.Gen100)
+	file := filepath.Join(t.TempDir(), "version.hmpt")
+	out, errOut, code := sandboxRun(t, bin, "", "--record", file, "-c", `{"execute":"query-version"}`, "-c", "query-version")
+	if code != ExitOK {
+		t.Fatalf("record: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	text := readFile(t, file)
+	raw := entryOutput(t, text, `(src) {"execute":"query-version"}`)
+	if len(raw) != 1 || !regexp.MustCompile(`^\{"return":\{"qemu":\{.*\},"package":"\.\.\."\}\}$`).MatchString(raw[0]) {
+		t.Errorf("the reply to the JSON line is written as %q", raw)
+	}
+	if got := entryOutput(t, text, "(src) query-version"); !slices.Contains(got, `  "package": "..."`) {
+		t.Errorf("query-version's reply is written as %q", got)
+	}
+	out, errOut, code = check(t, bin, t.TempDir(), file)
+	if code != ExitOK {
+		t.Errorf("check: exit %d\nstdout:\n%s\nstderr:\n%s\ntranscript:\n%s", code, out, errOut, text)
 	}
 }
