@@ -68,7 +68,8 @@ expected output below each; "#" comments; "..." inside a line matches any
 text, a line of only "..." any number of lines; ${NAME} as in lines
 (${SANDBOX} is the sandbox's directory). "[qemu>=9.0] (src) ..." runs a
 line only on the QEMUs the condition holds for (>=, <=, >, <, ==, !=).
-"hmpsh --record FILE" writes one from a session.
+"hmpsh --record FILE" writes one from a session; one recorded with
+--json says so ("# output: json") and is replayed with --json.
 
 Options:
 `)
@@ -184,7 +185,8 @@ func (c *checker) file(ctx context.Context, f *transcript.File) int {
 		}
 	}
 	var errs bytes.Buffer
-	s := NewSession(Config{NoEvents: true, Timeout: c.o.timeout, CacheDir: c.o.cacheDir, Out: io.Discard, Err: &errs}, c.sx, c.known, nil)
+	inJSON := f.Directives["output"] == "json" // recorded with --json
+	s := NewSession(Config{JSON: inJSON, NoEvents: true, Timeout: c.o.timeout, CacheDir: c.o.cacheDir, Out: io.Discard, Err: &errs}, c.sx, c.known, nil)
 	defer s.Close()
 	s.vars = vars
 	for _, spec := range specs {

@@ -44,6 +44,10 @@ func startRecording(path string, s *Session, machine string) (*recorder, error) 
 	if r.mk.dir != "" && machine != "" && machine != "none" {
 		r.note(r.w.Comment("sandbox-machine: " + machine))
 	}
+	if s.cfg.JSON {
+		// check prints as the recording did: in JSON.
+		r.note(r.w.Comment("output: json"))
+	}
 	return r, r.err
 }
 
@@ -162,7 +166,7 @@ func (mk masker) mask(sent []qmp.Request) func(string) string {
 			if i := strings.Index(l, `"timestamp":`); i >= 0 {
 				l = l[:i] + transcript.MaskNumbers(l[i:])
 			}
-		case strings.HasPrefix(l, "migration ") || numbers:
+		case strings.HasPrefix(l, "migration ") || strings.HasPrefix(l, `{"migration":`) || numbers:
 			l = maskUnits.ReplaceAllString(transcript.MaskNumbers(l), "...")
 		case version:
 			l = maskBuild(l)
@@ -180,11 +184,15 @@ var packageMember = regexp.MustCompile(`("package":\s*)"(?:[^"\\]|\\.)*"`)
 
 // maskBuild keeps the version of "10.0.2Debian 1:10.0.2+ds-2" (as QEMU's
 // info version prints it; some builds put the package in parentheses) and
-// masks the build string after it; in query-version's reply, the package,
-// whether the reply is indented or on one line.
+// masks the build string after it (with --json, inside {"return":"..."});
+// in query-version's reply, the package, whether the reply is indented or
+// on one line.
 func maskBuild(l string) string {
 	if strings.Contains(l, `"package":`) {
 		return packageMember.ReplaceAllString(l, `${1}"..."`)
+	}
+	if rest, ok := strings.CutPrefix(l, `{"return":"`); ok {
+		return `{"return":"` + maskBuild(rest)
 	}
 	i := 0
 	for i < len(l) && (l[i] >= '0' && l[i] <= '9' || l[i] == '.') {

@@ -111,3 +111,48 @@ func TestRecordQueryVersion(t *testing.T) {
 		t.Errorf("check: exit %d\nstdout:\n%s\nstderr:\n%s\ntranscript:\n%s", code, out, errOut, text)
 	}
 }
+
+// A session recorded with --json is checked in JSON, with the same
+// values masked as in text.
+func TestRecordJSON(t *testing.T) {
+	bin := qemutest.Require(t, qemutest.Gen100)
+	file := filepath.Join(t.TempDir(), "json.hmpt")
+	lines := []string{
+		"migrate_set_capability events on",
+		"@dst migrate_incoming -c socket,type=unix,path=${SANDBOX}/mig.sock",
+		"migrate -c socket,type=unix,path=${SANDBOX}/mig.sock",
+		".wait event MIGRATION status=completed",
+		"@dst .wait status running",
+		"info version",
+		"query-status",
+	}
+	args := []string{"--json", "--record", file}
+	for _, l := range lines {
+		args = append(args, "-c", l)
+	}
+	out, errOut, code := sandboxRun(t, bin, "", args...)
+	if code != ExitOK {
+		t.Fatalf("record: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	text := readFile(t, file)
+	if !strings.Contains(text, "\n# output: json\n(src) ") {
+		t.Errorf("no output directive in the header:\n%s", text)
+	}
+	summary := entryOutput(t, text, "(src) migrate -c socket,type=unix,path=${SANDBOX}/mig.sock")
+	if len(summary) != 2 || summary[0] != `{"return":{}}` || !strings.HasPrefix(summary[1], `{"migration":{"status":"completed",`) || strings.ContainsAny(summary[1], "0123456789") {
+		t.Errorf("migrate's reply and summary written as %q, want every number masked", summary)
+	}
+	if got := entryOutput(t, text, "(src) .wait event MIGRATION status=completed"); len(got) != 1 || !strings.Contains(got[0], `"timestamp":{"seconds":...,"microseconds":...}`) {
+		t.Errorf(".wait event wrote %q", got)
+	}
+	if got := entryOutput(t, text, "(src) info version"); len(got) != 1 || !regexp.MustCompile(`^\{"return":"10\.0\.\d+\.\.\.$`).MatchString(got[0]) {
+		t.Errorf("info version written as %q", got)
+	}
+	if got := entryOutput(t, text, "(src) query-status"); len(got) != 1 || got[0] != `{"return":{"status":"postmigrate","running":false}}` {
+		t.Errorf("query-status written as %q", got)
+	}
+	out, errOut, code = check(t, bin, t.TempDir(), file)
+	if code != ExitOK {
+		t.Errorf("check: exit %d\nstdout:\n%s\nstderr:\n%s\ntranscript:\n%s", code, out, errOut, text)
+	}
+}
