@@ -211,7 +211,7 @@ func (c *checker) file(ctx context.Context, f *transcript.File) int {
 		val, ok := s.vars[name]
 		return val, ok
 	}
-	mk := masker{dir: vars["SANDBOX"]}
+	mk := maskerFor(vars)
 	got := map[*transcript.Entry][]string{}
 	sentBy := map[*transcript.Entry][]qmp.Request{}
 	var buf bytes.Buffer

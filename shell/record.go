@@ -34,7 +34,7 @@ func startRecording(path string, s *Session, machine string) (*recorder, error) 
 		return nil, err
 	}
 	bw := bufio.NewWriter(f)
-	r := &recorder{f: f, bw: bw, w: transcript.NewWriter(bw), mk: masker{dir: s.vars["SANDBOX"]}}
+	r := &recorder{f: f, bw: bw, w: transcript.NewWriter(bw), mk: maskerFor(s.vars)}
 	r.note(r.w.Comment("hmpsh transcript: \"hmpsh check FILE\" replays it and compares the output."))
 	var versions []string
 	for _, m := range s.Monitors() {
@@ -96,14 +96,46 @@ func promptName(s *Session) string {
 // summary and of query-migrate (ports the kernel chose included), QEMU's
 // build string. Which output is whose is known from what the line sent,
 // not from the text's layout, which differs between QEMU versions.
-type masker struct{ dir string }
+type masker struct{ dir, port string }
+
+// maskerFor masks the variables of s's sandbox: ${SANDBOX}, ${PORT}.
+func maskerFor(vars map[string]string) masker {
+	return masker{dir: vars["SANDBOX"], port: vars["PORT"]}
+}
 
 func (mk masker) path(s string) string {
-	if mk.dir == "" {
+	if mk.dir != "" {
+		s = strings.ReplaceAll(s, mk.dir, "${SANDBOX}")
+	}
+	return mk.portVar(s)
+}
+
+// portVar writes the sandbox's port as ${PORT} where it stands as a whole
+// number, not as part of a longer one.
+func (mk masker) portVar(s string) string {
+	if mk.port == "" || !strings.Contains(s, mk.port) {
 		return s
 	}
-	return strings.ReplaceAll(s, mk.dir, "${SANDBOX}")
+	var b strings.Builder
+	for {
+		i := strings.Index(s, mk.port)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := i + len(mk.port)
+		whole := (i == 0 || !isDigit(s[i-1])) && (j == len(s) || !isDigit(s[j]))
+		b.WriteString(s[:i])
+		if whole {
+			b.WriteString("${PORT}")
+		} else {
+			b.WriteString(mk.port)
+		}
+		s = s[j:]
+	}
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // outputPath is path for a line of output. In a line laid out in columns
 // (two spaces in a row somewhere in it), the spaces after a word that
@@ -154,7 +186,7 @@ func (mk masker) mask(sent []qmp.Request) func(string) string {
 		}
 	}
 	return func(l string) string {
-		l = mk.outputPath(l)
+		l = mk.portVar(mk.outputPath(l))
 		switch {
 		case strings.HasPrefix(l, "event "):
 			// "event TIMESTAMP [MONITOR ]NAME {data}"

@@ -522,3 +522,19 @@ func TestRecordJSON(t *testing.T) {
 		t.Errorf("check: exit %d\nstdout:\n%s\nstderr:\n%s\ntranscript:\n%s", code, out, errOut, text)
 	}
 }
+
+// The sandbox's port is written as ${PORT} where it stands as a number of
+// its own, and left alone inside a longer one.
+func TestMaskerPort(t *testing.T) {
+	mk := masker{dir: "/tmp/hmpsh-123", port: "4444"}
+	for in, want := range map[string]string{
+		"PORT=4444":                         "PORT=${PORT}",
+		"tcp:127.0.0.1:4444,to=44445":       "tcp:127.0.0.1:${PORT},to=44445",
+		"unix:/tmp/hmpsh-123/mig.sock 4444": "unix:${SANDBOX}/mig.sock ${PORT}",
+		"14444 44440":                       "14444 44440",
+	} {
+		if got := mk.mask(nil)(in); got != want {
+			t.Errorf("mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
