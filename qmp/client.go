@@ -105,16 +105,33 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 		return nil, err
 	}
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, network, address)
-	if err != nil {
-		return nil, fmt.Errorf("qmp: dial %s: %w", addr, err)
+	for start := time.Now(); ; {
+		conn, err := d.DialContext(ctx, network, address)
+		if err != nil {
+			return nil, fmt.Errorf("qmp: dial %s: %w", addr, err)
+		}
+		c, err := NewClient(ctx, conn)
+		if err == nil {
+			return c, nil
+		}
+		// A QEMU whose previous client has just left can accept the next
+		// connection before it has finished with the old one, and close
+		// it unanswered: try again for a moment. A monitor that really
+		// has another client keeps doing that, and fails after it.
+		if !errors.Is(err, io.EOF) || time.Since(start) > closedRetry {
+			return nil, fmt.Errorf("qmp: %s: %w", addr, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("qmp: %s: %w", addr, err)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	c, err := NewClient(ctx, conn)
-	if err != nil {
-		return nil, fmt.Errorf("qmp: %s: %w", addr, err)
-	}
-	return c, nil
 }
+
+// closedRetry is how long Dial tries again a monitor that closes the
+// connection before its greeting.
+const closedRetry = time.Second
 
 // NewClient runs the QMP handshake over an established connection and takes
 // ownership of it (it is closed on failure and by Close).

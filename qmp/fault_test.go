@@ -357,3 +357,62 @@ func TestFaultReplyWithoutID(t *testing.T) {
 		t.Errorf("second: %s, %v", ret, err)
 	}
 }
+
+// A QEMU whose previous client has just left can close the next
+// connection before greeting it (seen in the sandbox: its readiness probe
+// leaves, hmpsh connects). Dial tries again; a monitor that keeps closing
+// fails with the "another client" hint.
+func TestFaultClosedBeforeGreeting(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fake.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	closes := 2 // the first connections are closed unanswered
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			if closes > 0 {
+				closes--
+				conn.Close()
+				continue
+			}
+			f := &fakeConn{t: t, conn: conn, r: bufio.NewReader(conn)}
+			f.write(fakeGreeting)
+			if _, id := f.request(); id != nil {
+				f.reply(id, "{}")
+			}
+			f.r.ReadBytes('\n')
+			conn.Close()
+		}
+	}()
+	c := dialFake(t, "unix:"+path)
+	if v := c.Greeting().Version; v.Major != 99 {
+		t.Errorf("greeting %+v", v)
+	}
+
+	// Always closed: Dial gives up after a moment, saying why.
+	path2 := filepath.Join(t.TempDir(), "closing.sock")
+	l2, err := net.Listen("unix", path2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	go func() {
+		for {
+			conn, err := l2.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
+	_, err = qmp.Dial(callCtx(t), "unix:"+path2)
+	if err == nil || !strings.Contains(err.Error(), "is another client connected?") {
+		t.Errorf("Dial of a monitor that always closes: %v", err)
+	}
+}

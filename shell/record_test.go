@@ -177,7 +177,7 @@ func TestRecordMigration(t *testing.T) {
 		}
 
 		cache := t.TempDir()
-		okLine := regexp.MustCompile(`^ok +` + regexp.QuoteMeta(file) + ` \(10 lines, QEMU ` + regexp.QuoteMeta(gen) + `\.\d+\)\n$`)
+		okLine := regexp.MustCompile(`^ok +` + regexp.QuoteMeta(file) + ` \(10 lines, QEMU ` + regexp.QuoteMeta(gen) + `\.\d+, -machine none\)\n$`)
 		for i := range 10 {
 			out, errOut, code := check(t, bin, cache, file)
 			if code != ExitOK || !okLine.MatchString(out) {
