@@ -273,9 +273,10 @@ func (c *checker) file(ctx context.Context, f *transcript.File) int {
 
 // usePrompt makes the monitor of the entry's prompt the current one: the
 // prompt says where a line without @NAME went when it was recorded.
-// "(qemu)" is the one monitor of a single-monitor session.
+// "(qemu)" is the one monitor of a single-monitor session: replayed on
+// several, it means the current one.
 func (c *checker) usePrompt(s *Session, e *transcript.Entry) error {
-	if !s.mons.several() {
+	if !s.mons.several() || e.Prompt == "qemu" && s.mons.lookup("qemu") == nil {
 		return nil
 	}
 	if cur := s.Current(); cur != nil && cur.Name == e.Prompt {

@@ -289,9 +289,12 @@ VM status: paused (inmigrate)
 VM status: running
 (dst) info status
 VM status: paused (inmigrate)
+# A single monitor's "(qemu)", replayed on two, is the current one.
+(qemu) info status
+VM status: paused (inmigrate)
 `)
 	out, errOut, code := check(t, bin, cache, good)
-	if code != ExitOK || !strings.HasPrefix(out, "ok      "+good+" (3 lines,") {
+	if code != ExitOK || !strings.HasPrefix(out, "ok      "+good+" (4 lines,") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 
