@@ -106,14 +106,10 @@ func runCheck(args []string, sx *hmp.Syntax, known *hmp.Targets, stdout, stderr 
 		fmt.Fprintf(stderr, "hmpsh check: --qemu and --sandbox-machine shape the sandbox; with --qmp hmpsh starts none\n")
 		return ExitMonitor
 	}
-	vars := map[string]string{}
-	for _, v := range o.vars {
-		name, value, err := parseVarFlag(v)
-		if err != nil {
-			fmt.Fprintf(stderr, "hmpsh check: %v\n", err)
-			return ExitMonitor
-		}
-		vars[name] = value
+	vars, err := parseVarFlags(o.vars)
+	if err != nil {
+		fmt.Fprintf(stderr, "hmpsh check: %v\n", err)
+		return ExitMonitor
 	}
 	// Every file is read before anything starts.
 	var parsed []*transcript.File

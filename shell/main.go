@@ -204,14 +204,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hmpsh: %v\n", err)
 		return ExitMonitor
 	}
-	vars := map[string]string{}
-	for _, v := range o.Vars {
-		name, value, err := parseVarFlag(v)
-		if err != nil {
-			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
-			return ExitMonitor
-		}
-		vars[name] = value
+	vars, err := parseVarFlags(o.Vars)
+	if err != nil {
+		fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+		return ExitMonitor
 	}
 	if o.DryRun {
 		if o.Record != "" {

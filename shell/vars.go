@@ -95,6 +95,19 @@ func (s *Session) SetVar(name, value string) error {
 	return nil
 }
 
+// parseVarFlags reads every --var NAME=VALUE into a new map.
+func parseVarFlags(specs []string) (map[string]string, error) {
+	vars := map[string]string{}
+	for _, spec := range specs {
+		name, value, err := parseVarFlag(spec)
+		if err != nil {
+			return nil, err
+		}
+		vars[name] = value
+	}
+	return vars, nil
+}
+
 // parseVarFlag reads --var NAME=VALUE.
 func parseVarFlag(spec string) (name, value string, err error) {
 	name, value, ok := strings.Cut(spec, "=")
