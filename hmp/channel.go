@@ -258,10 +258,34 @@ func (cs *ChannelSyntax) parse(room *qmp.Room, spec string) (transports.Channel,
 			// channel-type is a key of the CHANNEL too.
 			ae.Valid = append(append([]string(nil), ae.Valid...), ChannelTypeKey)
 		}
+		if errors.As(err, &ae) && ae.Kind == "values" && ae.Suggest == "" {
+			protocolHint(ae)
+		}
 		return transports.Channel{}, nil, err
 	}
 	obj := append(room.Take(2), qmp.Field{Name: ChannelTypeKey, Value: qmp.Str(ct)}, qmp.Field{Name: "addr", Value: v})
 	return transports.Channel{Type: ct, Addr: obj[1].Value.Members()}, obj, nil
+}
+
+// protocolHint answers a union tag given a URI scheme's name (type=tcp,
+// transport=unix) with the value that scheme stands for: the closest
+// spelling is no help there, tcp and inet share no letter.
+func protocolHint(ae *qmp.ArgError) {
+	tags := transports.ProtocolTags(ae.Value)
+	for _, t := range tags {
+		if t.Key == ae.Key && slices.Contains(ae.Valid, t.Value) {
+			ae.Suggest = t.Value
+			parts := make([]string, len(tags))
+			for i, t := range tags {
+				parts[i] = t.Key + "=" + t.Value
+				if i == 0 && t.Key == ImpliedKey {
+					parts[i] = t.Value
+				}
+			}
+			ae.Problem = fmt.Sprintf("unknown value: %s is a URI protocol, written %s in a CHANNEL", ae.Value, strings.Join(parts, ","))
+			return
+		}
+	}
 }
 
 // splitArgs reads exec's args given as one string the way a shell splits

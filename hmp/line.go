@@ -268,6 +268,9 @@ func (sx *Syntax) ParseInto(ln *Line, raw string, target TargetFunc) error {
 		return err
 	}
 	ln.Kind = t.KindOf(cl.Name)
+	if ln.Kind == Passthrough && !ln.Words[0].Quoted {
+		return sx.checkQEMUName(t, cl.Name, cl.Args)
+	}
 	return nil
 }
 

@@ -163,7 +163,7 @@ func translateSetCapability(c *Call) ([]qmp.Request, error) {
 		return nil, c.Errorf("QEMU %s has no migrate-set-capabilities", c.Target.Version())
 	}
 	if !enum.HasValue(name) {
-		return nil, c.Errorf("%s", &qmp.ArgError{Problem: fmt.Sprintf("unknown capability %q", name), Valid: enum.Values, Kind: "capabilities", Suggest: qmp.Suggest(name, enum.Values)})
+		return nil, c.Errorf("%w", &qmp.ArgError{Value: name, Problem: fmt.Sprintf("unknown capability %q", name), Valid: enum.Values, Kind: "capabilities", Suggest: qmp.Suggest(name, enum.Values)})
 	}
 	on, ok := qmp.ParseBool(state)
 	if !ok {

@@ -22,6 +22,9 @@ type Target struct {
 
 	hmpCommands map[string]bool
 
+	infoOnce sync.Once
+	info     map[string]bool // info subcommands, from "help info"
+
 	capsOnce sync.Once
 	caps     transports.URICaps
 

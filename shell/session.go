@@ -192,7 +192,7 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 		return err
 	}
 	if err := s.sx.ParseInto(ln, raw, tf); err != nil {
-		return err
+		return s.elsewhere(raw, ln, err)
 	}
 	switch ln.Kind {
 	case hmp.Blank:
@@ -206,7 +206,7 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 	}
 	tn, err := hmp.Translate(ln, t)
 	if err != nil {
-		return err
+		return s.elsewhere(raw, ln, err)
 	}
 	if s.dry != nil {
 		return s.show(ln, tn)
@@ -216,6 +216,20 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 		m.events.setMark()
 	}
 	return s.execute(ctx, m, tn)
+}
+
+// elsewhere adds to a line's failure about a name its QEMU lacks the QEMU
+// generations hmpsh knows that have it.
+func (s *Session) elsewhere(raw string, ln *hmp.Line, err error) error {
+	t := s.dry
+	if t == nil {
+		m := s.mons.lookup(ln.Monitor)
+		if m == nil {
+			return err
+		}
+		t = m.loadedTarget()
+	}
+	return s.sx.Elsewhere(raw, t, s.known, err)
 }
 
 // resolve finds the monitor a line is for and what its QEMU understands

@@ -16,6 +16,25 @@ var protocols = []string{"tcp", "unix", "vsock", "fd", "exec", "rdma", "file"}
 // Protocols lists the legacy URI schemes, in QEMU's documentation order.
 func Protocols() []string { return append([]string(nil), protocols...) }
 
+// protocolTags is where each scheme's address goes in a CHANNEL: the
+// union tags its MigrationAddress has.
+var protocolTags = map[string][]split.KV{
+	"tcp":   {{Key: "transport", Value: "socket"}, {Key: "type", Value: "inet"}},
+	"unix":  {{Key: "transport", Value: "socket"}, {Key: "type", Value: "unix"}},
+	"vsock": {{Key: "transport", Value: "socket"}, {Key: "type", Value: "vsock"}},
+	"fd":    {{Key: "transport", Value: "socket"}, {Key: "type", Value: "fd"}},
+	"exec":  {{Key: "transport", Value: "exec"}},
+	"rdma":  {{Key: "transport", Value: "rdma"}},
+	"file":  {{Key: "transport", Value: "file"}},
+}
+
+// ProtocolTags is the CHANNEL tags (transport, and type for a socket) of
+// URI scheme proto, or nil for a scheme QEMU does not have: a person who
+// writes type=tcp means type=inet.
+func ProtocolTags(proto string) []split.KV {
+	return slices.Clone(protocolTags[proto])
+}
+
 // URIError is a legacy URI that cannot be parsed.
 type URIError struct {
 	URI string
@@ -57,38 +76,35 @@ func ParseURI(uri string) ([]split.KV, error) {
 		if err != nil {
 			return nil, &URIError{uri, err.Error()}
 		}
-		if scheme == "tcp" {
-			return append([]split.KV{kv("transport", "socket"), kv("type", "inet")}, inet...), nil
-		}
-		return append([]split.KV{kv("transport", "rdma")}, inet...), nil
+		return append(ProtocolTags(scheme), inet...), nil
 	case "unix":
 		if rest == "" {
 			return nil, &URIError{uri, "no socket path after unix:"}
 		}
-		return []split.KV{kv("transport", "socket"), kv("type", "unix"), kv("path", rest)}, nil
+		return append(ProtocolTags(scheme), kv("path", rest)), nil
 	case "vsock":
 		cid, port, ok := strings.Cut(rest, ":")
 		if !ok || cid == "" || port == "" || strings.ContainsAny(port, ":,") {
 			return nil, &URIError{uri, "want vsock:CID:PORT"}
 		}
-		return []split.KV{kv("transport", "socket"), kv("type", "vsock"), kv("cid", cid), kv("port", port)}, nil
+		return append(ProtocolTags(scheme), kv("cid", cid), kv("port", port)), nil
 	case "fd":
 		if rest == "" {
 			return nil, &URIError{uri, "no file descriptor name after fd:"}
 		}
-		return []split.KV{kv("transport", "socket"), kv("type", "fd"), kv("str", rest)}, nil
+		return append(ProtocolTags(scheme), kv("str", rest)), nil
 	case "exec":
 		if strings.TrimSpace(rest) == "" {
 			return nil, &URIError{uri, "no command after exec:"}
 		}
 		// QEMU hands the whole command to the shell: exactly this argv.
-		return []split.KV{kv("transport", "exec"), kv("args.0", "/bin/sh"), kv("args.1", "-c"), kv("args.2", rest)}, nil
+		return append(ProtocolTags(scheme), kv("args.0", "/bin/sh"), kv("args.1", "-c"), kv("args.2", rest)), nil
 	case "file":
 		name, offset, hasOffset := strings.Cut(rest, offsetOption)
 		if name == "" {
 			return nil, &URIError{uri, "no file name after file:"}
 		}
-		out := []split.KV{kv("transport", "file"), kv("filename", name)}
+		out := append(ProtocolTags(scheme), kv("filename", name))
 		if hasOffset {
 			if offset == "" {
 				return nil, &URIError{uri, "empty offset="}

@@ -450,3 +450,28 @@ func TestRenderURIUnknownKey(t *testing.T) {
 		t.Errorf("RenderURI = %q, %v", got, err)
 	}
 }
+
+// Every URI scheme says where its address goes in a CHANNEL, and ParseURI
+// writes those tags first.
+func TestProtocolTags(t *testing.T) {
+	samples := map[string]string{"tcp": "tcp:h:1", "unix": "unix:/s", "vsock": "vsock:3:1", "fd": "fd:x", "exec": "exec:cat", "rdma": "rdma:h:1", "file": "file:/f"}
+	for _, p := range Protocols() {
+		tags := ProtocolTags(p)
+		if len(tags) == 0 {
+			t.Errorf("%s: no tags", p)
+			continue
+		}
+		kvs, err := ParseURI(samples[p])
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		for i, tag := range tags {
+			if kvs[i] != tag {
+				t.Errorf("%s: ParseURI starts %v, want %v", p, kvs[:len(tags)], tags)
+			}
+		}
+	}
+	if ProtocolTags("sftp") != nil {
+		t.Error("sftp has tags")
+	}
+}

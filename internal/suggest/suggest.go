@@ -12,7 +12,7 @@ func Closest(s string, choices []string) string {
 	best, bestD := "", 0
 	for _, c := range choices {
 		d := Distance(s, c)
-		if d <= 2 && d <= max(1, len(s)/2) && (best == "" || d < bestD) {
+		if d <= 2 && d <= max(1, len(s)/2) && (best == "" || d < bestD || d == bestD && likelier(s, c, best)) {
 			best, bestD = c, d
 		}
 	}
@@ -29,6 +29,30 @@ func Closest(s string, choices []string) string {
 		return prefixed[0]
 	}
 	return ""
+}
+
+// likelier breaks a tie between two choices as far from s: letters typed
+// in the wrong order ("stauts" for "status", not "stats") before a letter
+// too many or too few.
+func likelier(s, c, best string) bool {
+	return sameLetters(s, c) && !sameLetters(s, best) || len(c) == len(s) && len(best) != len(s)
+}
+
+func sameLetters(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var n [256]int
+	for i := 0; i < len(a); i++ {
+		n[a[i]]++
+		n[b[i]]--
+	}
+	for _, v := range n {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Distance is the edit distance between a and b in bytes, counting an

@@ -71,3 +71,12 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+// Between choices as far from the typo, letters in the wrong order win.
+func TestClosestTie(t *testing.T) {
+	for s, want := range map[string]string{"stauts": "status", "stast": "stats"} {
+		if got := Closest(s, []string{"stats", "status"}); got != want {
+			t.Errorf("Closest(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
