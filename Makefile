@@ -7,7 +7,7 @@ QEMU72 ?= /usr/bin/qemu-system-x86_64
 QEMU10 ?= $(QEMU_CACHE)/10.0/usr/bin/qemu-system-x86_64
 FUZZTIME ?= 20s
 
-.PHONY: all build deps run test vet fuzz bench schemas clean
+.PHONY: all build deps run test vet fuzz bench schemas docs clean
 
 all: build
 
@@ -57,6 +57,12 @@ schemas: deps
 	./build/capture-schema.sh $(QEMU72) qmp/schemas/qemu-7.2.json.gz -L /usr/share/qemu -L /usr/share/seabios
 	QEMU_MODULE_DIR=$(QEMU_CACHE)/10.0/usr/lib/x86_64-linux-gnu/qemu ./build/capture-schema.sh $(QEMU10) qmp/schemas/qemu-10.0.json.gz \
 		-L $(QEMU_CACHE)/10.0/usr/share/qemu -L $(QEMU_CACHE)/10.0/usr/share/seabios
+
+# Re-extract QEMU's own documentation of what "?" and "help COMMAND KEY"
+# describe, from Debian's QEMU source package (the QEMU of the newest
+# schema above).
+docs:
+	./build/extract-docs.sh qmp/docs/qemu-10.0.json.gz
 
 clean:
 	rm -f hmpsh
