@@ -44,7 +44,8 @@ type Tag struct{ Key, Value string }
 // Key is one member a branch takes.
 type Key struct {
 	qmp.Member
-	Default string // the value hmpsh's syntax fills in when it is left out
+	Default string      // the value hmpsh's syntax fills in when it is left out
+	Owner   *qmp.Entity // the object that has it as its own member (its documentation's)
 }
 
 // Spec writes the tags as a CHANNEL starts: "socket,type=inet" (the
@@ -82,7 +83,7 @@ func Flatten(s *qmp.Schema, e *qmp.Entity) []Branch {
 			return
 		}
 		for _, m := range e.Members {
-			keys = append(keys, Key{Member: m})
+			keys = append(keys, Key{Member: m, Owner: e})
 		}
 		if e.Tag == "" {
 			out = append(out, Branch{Tags: tags, Keys: keys})

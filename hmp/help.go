@@ -18,6 +18,7 @@ func (cmd *Command) WriteHelp(w io.Writer, t *Target) {
 		if p.Type == Channel && t != nil && t.Channels() != nil {
 			fmt.Fprintln(w)
 			t.Channels().WriteHelp(w, t, cmd.QMP)
+			t.Channels().writeKeyMeanings(w, cmd.Name)
 			break
 		}
 	}

@@ -3,6 +3,7 @@ package hmp
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hmpsh/hmpsh/qmp"
@@ -174,15 +175,37 @@ func translateSetCapability(c *Call) ([]qmp.Request, error) {
 	)}}}}, nil
 }
 
-// mibParams are the parameters HMP reads in MiB when no unit is given.
-var mibParams = map[string]bool{"max-bandwidth": true, "avail-switchover-bandwidth": true}
+// mibParams are the parameters HMP reads in MiB when no unit is given,
+// unlike QMP (bytes): QEMU's hmp_migrate_set_parameter does the same.
+var mibParams = []string{"max-bandwidth", "avail-switchover-bandwidth"}
+
+// mibRule says the rule once, for help, "?" and the table's text.
+const mibRule = "a number without a suffix is MiB, as in QEMU's HMP (100 is 100 MiB, sent as 104857600); K, M, G, T suffixes say the unit"
+
+// setParameterLong is migrate_set_parameter's text, with the MiB rule
+// said as help shows it.
+func setParameterLong() string {
+	return strings.Join(wrap("VALUE is read by the parameter's type in the QEMU's schema: integers and "+
+		"sizes take K, M, G, T suffixes (powers of 1024), booleans on/off, enums one of their values, "+
+		"strings as given. For "+strings.Join(mibParams, " and ")+": "+mibRule+". "+
+		`"help migrate_set_parameter NAME" says what a parameter means.`, "", 75), "\n")
+}
+
+// ParameterRule is hmpsh's own rule for reading migration parameter
+// name's value where it differs from QMP's, or "".
+func ParameterRule(name string) string {
+	if slices.Contains(mibParams, name) {
+		return mibRule
+	}
+	return ""
+}
 
 func translateSetParameter(c *Call) ([]qmp.Request, error) {
 	name, _ := c.Arg("parameter")
 	value, _ := c.Arg("value")
 	s := c.Target.Schema
 	opt := &qmp.ConvertOptions{StringFirst: true, IntUnit: func(path string) int64 {
-		if mibParams[path] {
+		if slices.Contains(mibParams, path) {
 			return 1 << 20
 		}
 		return 1

@@ -133,10 +133,7 @@ anything is sent.`,
 			},
 			Short: "set a migration parameter",
 			QMP:   "migrate-set-parameters",
-			Long: `VALUE is read by the parameter's type in the QEMU's schema: integers and
-sizes take K, M, G, T suffixes (powers of 1024), booleans on/off, enums one
-of their values, strings as given. As in QEMU's HMP, max-bandwidth and
-avail-switchover-bandwidth are in MiB when no suffix is given.`,
+			Long:  setParameterLong(),
 			Examples: []Example{
 				{Line: "migrate_set_parameter max-bandwidth 100", Note: "100 MiB/s: sends 104857600"},
 				{Line: "migrate_set_parameter downtime-limit 300", Note: "milliseconds"},
