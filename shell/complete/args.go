@@ -114,7 +114,7 @@ func (st *state) valueSlot(p hmp.Param, qmpName string, before []string) *slot {
 		if len(before) == 0 {
 			return st.commandSlot(false)
 		}
-		return nil
+		return st.helpKeySlot(t, strings.Join(before, " "))
 	case hmp.Monitor:
 		if st.c.src != nil {
 			for _, m := range st.c.src.Monitors() {
@@ -125,13 +125,15 @@ func (st *state) valueSlot(p hmp.Param, qmpName string, before []string) *slot {
 	case hmp.Capability:
 		if t != nil {
 			for _, v := range t.Capabilities() {
-				items = append(items, item{text: v, help: v + " (capability): on|off", term: " "})
+				items = append(items, item{text: v, help: hmp.CapabilityLine(v), term: " ",
+					more: func() string { return docText(t.CapabilityDoc(v)) }})
 			}
 		}
 	case hmp.Parameter:
 		if t != nil {
 			for _, m := range t.Parameters() {
-				items = append(items, item{text: m.Name, help: parameterHelp(t, m), term: " "})
+				items = append(items, item{text: m.Name, help: parameterHelp(t, m), term: " ",
+					more: func() string { return docText(t.ParameterDoc(m.Name)) }})
 			}
 		}
 	case hmp.ParameterValue:
@@ -142,7 +144,8 @@ func (st *state) valueSlot(p hmp.Param, qmpName string, before []string) *slot {
 		if !ok {
 			return nil
 		}
-		return &slot{prefix: st.cur.Text, items: valueItems(t.Schema, m.Type, " "), about: parameterHelp(t, m), quoted: st.cur.Quoted, start: true}
+		d, ok := t.ParameterDoc(m.Name)
+		return &slot{prefix: st.cur.Text, items: valueItems(t.Schema, m.Type, " "), about: withDoc(parameterHelp(t, m), d, ok), quoted: st.cur.Quoted, start: true}
 	case hmp.Enum:
 		if t != nil {
 			if m, ok := t.Schema.Member(t.Schema.Args(qmpName), p.Member); ok {
@@ -173,8 +176,24 @@ func (st *state) targetOrNewest() *hmp.Target {
 	return st.c.newestTarget()
 }
 
-func parameterHelp(t *hmp.Target, m qmp.Member) string {
-	return m.Name + " (parameter): " + typeString(t.Schema, m.Type)
+func parameterHelp(t *hmp.Target, m qmp.Member) string { return hmp.ParameterLine(t.Schema, m) }
+
+// helpKeySlot completes "help COMMAND KEY": the flags of a command of
+// hmpsh's table and the names its params take (hmp.Command.HelpKeys).
+func (st *state) helpKeySlot(t *hmp.Target, name string) *slot {
+	cmd := st.sx.Table.Get(name)
+	if cmd == nil {
+		return nil
+	}
+	var items []item
+	for _, k := range cmd.HelpKeys(t) {
+		line, _, _ := cmd.KeyHelp(t, k)
+		items = append(items, item{text: k, help: line, term: " ", more: func() string {
+			_, d, _ := cmd.KeyHelp(t, k)
+			return docText(d, true)
+		}})
+	}
+	return st.wordSlot(commandHelp(cmd), items)
 }
 
 // uriSlot completes a legacy URI: its protocol, then a path for unix:

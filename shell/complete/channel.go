@@ -40,9 +40,11 @@ func (st *state) channelSlot() *slot {
 	if k, val, found := strings.Cut(last, "="); found {
 		out.prefix = val
 		if k == hmp.ChannelTypeKey {
-			out.about = channelTypeHelp(cs)
+			line := cs.ChannelTypeLine()
+			d, ok := cs.KeyDoc(hmp.Key{Member: qmp.Member{Name: k}})
+			out.about = withDoc(line, d, ok)
 			for _, ct := range cs.Types {
-				out.items = append(out.items, item{text: ct, help: out.about})
+				out.items = append(out.items, item{text: ct, help: line, more: valueMore(cs, k, ct)})
 			}
 			return out
 		}
@@ -50,7 +52,9 @@ func (st *state) channelSlot() *slot {
 			if ku.Name != k {
 				continue
 			}
-			out.about = keyHelp(s, ku, given)
+			line := keyHelp(cs, ku, given)
+			d, ok := cs.KeyDoc(ku.Key)
+			out.about = withDoc(line, d, ok)
 			if k == "path" || k == "filename" {
 				dir, base := splitPath(val)
 				out.prefix = base
@@ -59,7 +63,8 @@ func (st *state) channelSlot() *slot {
 			}
 			out.items = valueItems(s, ku.Type, "")
 			for i := range out.items {
-				out.items[i].help = out.about
+				out.items[i].help = line
+				out.items[i].more = valueMore(cs, k, out.items[i].text)
 			}
 		}
 		return out
@@ -71,7 +76,8 @@ func (st *state) channelSlot() *slot {
 		out.start = true
 		out.about = "CHANNEL: TRANSPORT,KEY=VALUE,...; transports: " + strings.Join(cs.Transports(), ", ")
 		for _, tr := range cs.Transports() {
-			out.items = append(out.items, item{text: tr, help: tr + " (transport)"})
+			out.items = append(out.items, item{text: tr, help: hmp.TransportLine(tr),
+				more: func() string { return docText(cs.ValueDoc(hmp.ImpliedKey, tr)) }})
 		}
 		if len(out.matching()) > 0 {
 			return out
@@ -89,12 +95,14 @@ func (st *state) channelSlot() *slot {
 	for _, ku := range keys {
 		names = append(names, ku.Name)
 		if _, done := given[ku.Name]; !done {
-			out.items = append(out.items, item{text: ku.Name, help: keyHelp(s, ku, given), term: "="})
+			out.items = append(out.items, item{text: ku.Name, help: keyHelp(cs, ku, given), term: "=",
+				more: func() string { return docText(cs.KeyDoc(ku.Key)) }})
 		}
 	}
 	names = append(names, hmp.ChannelTypeKey)
 	if _, done := given[hmp.ChannelTypeKey]; !done {
-		out.items = append(out.items, item{text: hmp.ChannelTypeKey, help: channelTypeHelp(cs), term: "="})
+		out.items = append(out.items, item{text: hmp.ChannelTypeKey, help: cs.ChannelTypeLine(), term: "=",
+			more: func() string { return docText(cs.KeyDoc(hmp.Key{Member: qmp.Member{Name: hmp.ChannelTypeKey}})) }})
 	}
 	if out.about == "" {
 		out.about = "keys: " + strings.Join(names, ", ")
@@ -102,20 +110,21 @@ func (st *state) channelSlot() *slot {
 	return out
 }
 
-func channelTypeHelp(cs *hmp.ChannelSyntax) string {
-	return hmp.ChannelTypeKey + " (" + strings.Join(cs.Types, "|") + ", optional, default " + hmp.DefaultChannelType + ")"
+// keyHelp is "host (string, required; socket,type=inet | rdma)", for the
+// transport given so far.
+func keyHelp(cs *hmp.ChannelSyntax, ku hmp.KeyUse, given map[string]string) string {
+	return cs.KeyLine(ku, given[hmp.ImpliedKey])
 }
 
-// keyHelp is "host (string, required; socket,type=inet | rdma)". A key the
-// channel syntax fills in when left out (file's offset) is optional with
-// its default, whatever the schema says.
-func keyHelp(s *qmp.Schema, ku hmp.KeyUse, given map[string]string) string {
-	extra := requiredness(ku.Member)
-	if def := ku.Default(given[hmp.ImpliedKey]); def != "" {
-		extra = "optional, default " + def
+// valueMore documents a value of an enum key: "    inet: Internet
+// address".
+func valueMore(cs *hmp.ChannelSyntax, key, value string) func() string {
+	return func() string {
+		d, ok := cs.ValueDoc(key, value)
+		if !ok || d.Text == "" {
+			return ""
+		}
+		d.Text = value + ": " + d.Text
+		return docText(d, ok)
 	}
-	if where := ku.Where(hmp.ImpliedKey); len(where) > 0 {
-		extra += "; " + strings.Join(where, " | ")
-	}
-	return memberHelp(s, ku.Member, extra)
 }

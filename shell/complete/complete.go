@@ -150,7 +150,7 @@ func (c *Completer) Describe(line string) string {
 	items := s.matching()
 	for _, it := range items {
 		if it.text == s.prefix && it.help != "" {
-			return it.help
+			return it.help + it.details()
 		}
 	}
 	if s.prefix == "" || len(items) == 0 {
@@ -170,6 +170,38 @@ type item struct {
 	text string // the word or word part, as its value (unescaped)
 	help string
 	term string // appended when it is the only candidate
+	// more, when set, gives the lines "?" shows after help when the
+	// word is this item: QEMU's documentation of it. A func, as only
+	// one item is ever described and Tab needs none.
+	more func() string
+}
+
+// details is the item's documentation, after a newline, or "".
+func (it item) details() string {
+	if it.more == nil {
+		return ""
+	}
+	if m := it.more(); m != "" {
+		return "\n" + m
+	}
+	return ""
+}
+
+// docText is a documentation's lines as "?" shows them, below the line
+// that names the thing, or "".
+func docText(d hmp.Doc, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return strings.Join(d.Lines("    "), "\n")
+}
+
+// withDoc is a help line with its documentation below it.
+func withDoc(line string, d hmp.Doc, ok bool) string {
+	if text := docText(d, ok); text != "" {
+		return line + "\n" + text
+	}
+	return line
 }
 
 // slot is the place the cursor is in: what the word being typed may be.

@@ -212,7 +212,13 @@ func TestHelpCommand(t *testing.T) {
 		check(t, c, v, "help ballo", []string{"balloon "})
 		// help knows HMP, not QMP.
 		check(t, c, v, "help query-statu", nil)
-		check(t, c, v, "help migrate ", nil)
+		// help COMMAND KEY: the command's flags and the names it takes.
+		contains(t, c, v, "help migrate ", []string{"-d", "host", "port", "args", "filename", "channel-type", "socket", "file"}, []string{"xbzrle"})
+		check(t, c, v, "help migrate_set_parameter max-b", []string{"max-bandwidth "})
+		check(t, c, v, "help migrate_set_capability xbz", []string{"xbzrle "})
+		check(t, c, v, "help migrate_set_capability xbzrle ", nil)
+		check(t, c, v, "help info status ", nil)
+		check(t, c, v, "help savevm ", nil)
 	}
 }
 
@@ -475,53 +481,87 @@ func TestDescribe(t *testing.T) {
 	tests := []struct {
 		line string
 		want string // the whole answer, or its first line when it ends with "..."
+		// doc, when set, is a part of the lines after the first:
+		// QEMU's documentation of the thing, and hmpsh's rule.
+		doc []string
 	}{
-		{"migrate?", "migrate [-d] [-r] [-b] [-i] (-c CHANNEL [-c CHANNEL] | URI) -- migrate the VM to a destination given as channels or a URI"},
-		{"migrate", "migrate [-d] [-r] [-b] [-i] (-c CHANNEL [-c CHANNEL] | URI) -- migrate the VM to a destination given as channels or a URI"},
-		{"migrate ?", "migrate [-d] [-r] [-b] [-i] (-c CHANNEL [-c CHANNEL] | URI) -- migrate the VM to a destination given as channels or a URI"},
-		{"q?", "quit -- quit QEMU"}, // q is an alias
-		{"qu?", "query-..."},
-		{"migrate -c?", "-c CHANNEL: the destination as key=value pairs (help migrate lists the keys), or a legacy URI (may be repeated)"},
-		{"migrate -d?", "-d: return at once instead of waiting for the migration to end"},
-		{"migrate -c socket,type=inet,ho?", "host (string, required; socket,type=inet)"},
-		{"migrate -c socket,type=inet,host=?", "host (string, required; socket,type=inet)"},
-		{"migrate -c socket,po?", "port (string, required; socket,type=inet | socket,type=vsock)"},
+		{"migrate?", "migrate [-d] [-r] [-b] [-i] (-c CHANNEL [-c CHANNEL] | URI) -- migrate the VM to a destination given as channels or a URI", nil},
+		{"migrate", "migrate [-d] [-r] [-b] [-i] (-c CHANNEL [-c CHANNEL] | URI) -- migrate the VM to a destination given as channels or a URI", nil},
+		{"migrate ?", "migrate [-d] [-r] [-b] [-i] (-c CHANNEL [-c CHANNEL] | URI) -- migrate the VM to a destination given as channels or a URI", nil},
+		{"q?", "quit -- quit QEMU", nil}, // q is an alias
+		{"qu?", "query-...", nil},
+		{"migrate -c?", "-c CHANNEL: the destination as key=value pairs (help migrate lists the keys), or a legacy URI (may be repeated)", nil},
+		{"migrate -d?", "-d: return at once instead of waiting for the migration to end", nil},
+		{"migrate -c socket,type=inet,ho?", "host (string, required; socket,type=inet)", nil},
+		{"migrate -c socket,type=inet,host=?", "host (string, required; socket,type=inet)", []string{"host part of the address QAPI type: str"}},
+		{"migrate -c socket,po?", "port (string, required; socket,type=inet | socket,type=vsock)", nil},
 		// Not a transport: keys.
-		{"migrate -c po?", "port (string, required; socket,type=inet | socket,type=vsock | rdma)"},
-		{"migrate -c rdma,po?", "port (string, required; rdma)"},
-		{"migrate -c file,off?", "offset (integer, optional, default 0; file)"},
-		{"migrate -c file,filename?", "filename (string, required; file)"},
-		{"migrate -c socket,type?", "type (inet|unix|vsock|fd, required; socket)"},
-		{"migrate -c socket,type=?", "type (inet|unix|vsock|fd, required; socket)"},
-		{"migrate -c socket,type=unix,path=/x,channel-type?", "channel-type (main|cpr, optional, default main)"},
-		{"migrate -c exec,args?", "args (list of string, required; exec)"},
-		{"migrate -c socket,type=inet,keep-alive?", "keep-alive (on|off, optional; socket,type=inet)"},
-		{"migrate -c keep-alive?", "keep-alive (on|off, optional; socket,type=inet | rdma)"},
-		{"migrate -c so?", "socket (transport)"},
-		{"migrate_set_capability xbzrle?", "xbzrle (capability): on|off"},
-		{"migrate_set_capability xbzrle ?", "migrate_set_capability NAME on|off -- turn a migration capability on or off"},
-		{"migrate_set_parameter max-bandwidth?", "max-bandwidth (parameter): integer"},
-		{"migrate_set_parameter max-bandwidth ?", "max-bandwidth (parameter): integer"},
-		{"migrate_set_parameter multifd-compression?", "multifd-compression (parameter): none|zlib|zstd"},
-		{"migrate_set_parameter tls-creds?", "tls-creds (parameter): string or null"},
-		{"info migrate?", "info migrate -- show the migration's status and statistics"},
-		{"info status?", "info status -- show whether the VM runs"},
-		{"info block?", "info block [-n] [-v] [device] -- show info of one block device or all block devices (-n: show named nodes; -v: show details)"},
-		{"balloon?", "balloon target -- request VM to change its memory allocation (in MB)"},
-		{"cont?", "cont -- resume the VM"},
-		{"c?", "cont -- resume the VM"},
-		{".use?", ".use NAME -- send lines without @NAME to monitor NAME"},
-		{"query-status?", "query-status -- QMP command, no arguments"},
-		{"migrate-continue?", "migrate-continue KEY=VALUE... -- QMP command; required: state"},
-		{"migrate-set-parameters max-b?", "max-bandwidth (integer, optional)"},
-		{"migrate-continue state=?", "state (" + strings.Join(ts.Newest().Schema.Path(ts.Newest().Schema.Args("migrate-continue"), "state").Values, "|") + ", required)"},
-		{"@src?", "@src LINE -- run LINE on monitor src"},
-		{"info mig?", "info migrate -- show the migration's status and statistics\ninfo migrate_capabilities -- show the migration capabilities\ninfo migrate_parameters -- show the migration parameters"},
-		{"zzz?", ""},
-		{`{"execute":"x"}?`, ""},
+		{"migrate -c po?", "port (string, required; socket,type=inet | socket,type=vsock | rdma)", nil},
+		{"migrate -c rdma,po?", "port (string, required; rdma)", nil},
+		{"migrate -c file,off?", "offset (integer, optional, default 0; file)", nil},
+		{"migrate -c file,filename?", "filename (string, required; file)", []string{"The file to receive the migration stream"}},
+		{"migrate -c socket,type?", "type (inet|unix|vsock|fd, required; socket)", []string{"Transport type"}},
+		{"migrate -c socket,type=?", "type (inet|unix|vsock|fd, required; socket)", []string{"Transport type"}},
+		{"migrate -c socket,type=inet?", "type (inet|unix|vsock|fd, required; socket)", []string{"inet: Internet address"}},
+		{"migrate -c socket,type=unix,path=/x,channel-type?", "channel-type (main|cpr, optional, default main)", []string{"Channel type for transferring packet information."}},
+		{"migrate -c socket,type=unix,path=/x,channel-type=cpr?", "channel-type (main|cpr, optional, default main)", []string{"cpr: Checkpoint and restart state channel."}},
+		{"migrate -c exec,args?", "args (list of string, required; exec)", []string{"command (list head) and arguments to execute.", "QAPI type: [str]"}},
+		{"migrate -c socket,type=inet,keep-alive?", "keep-alive (on|off, optional; socket,type=inet)", []string{"enable keep-alive when connecting to this socket.", "since QEMU 4.2"}},
+		{"migrate -c keep-alive?", "keep-alive (on|off, optional; socket,type=inet | rdma)", []string{"enable keep-alive"}},
+		// The issue's own example: to says what it means.
+		{"migrate -c socket,type=inet,host=a,port=1,to?", "to (integer, optional; socket,type=inet)", []string{"range of possible addresses, with port between port and to", "QAPI type: uint16"}},
+		{"migrate -c socket,type=vsock,port?", "port (string, required; socket,type=vsock)", []string{"port QAPI type: str"}},
+		{"migrate -c socket,type=unix,path?", "path (string, required; socket,type=unix)", []string{"filesystem path to use"}},
+		{"migrate -c file,offset=?", "offset (integer, optional, default 0; file)", []string{"The file offset where the migration stream will start", "QAPI type: uint64"}},
+		{"migrate -c so?", "socket (transport)", nil},
+		{"migrate -c socket?", "socket (transport)", []string{"Migrate via socket."}},
+		{"migrate -c file?", "file (transport)", []string{"Direct the migration stream to a file."}},
+		{"migrate_set_capability xbzrle?", "xbzrle (capability): on|off", []string{"Migration supports xbzrle (Xor Based Zero Run Length Encoding)"}},
+		{"migrate_set_capability postcopy-ram?", "postcopy-ram (capability): on|off", []string{"Start executing on the migration target before all of RAM"}},
+		{"migrate_set_capability xbzrle ?", "migrate_set_capability NAME on|off -- turn a migration capability on or off", nil},
+		{"migrate_set_parameter max-bandwidth?", "max-bandwidth (parameter): integer", []string{"maximum speed for migration", "unit: bytes per second", "hmpsh: a number without a suffix is MiB"}},
+		{"migrate_set_parameter max-bandwidth ?", "max-bandwidth (parameter): integer", []string{"unit: bytes per second", "MiB"}},
+		{"migrate_set_parameter downtime-limit?", "downtime-limit (parameter): integer", []string{"unit: milliseconds"}},
+		{"migrate_set_parameter avail-switchover-bandwidth?", "avail-switchover-bandwidth (parameter): integer", []string{"default: zero", "hmpsh: a number without a suffix is MiB"}},
+		{"migrate_set_parameter multifd-compression?", "multifd-compression (parameter): none|zlib|zstd", []string{"Which compression method to use.", "default: none"}},
+		{"migrate_set_parameter tls-creds?", "tls-creds (parameter): string or null", []string{"ID of the 'tls-creds' object", "QAPI type: StrOrNull"}},
+		{"migrate_set_parameter max?", "max-bandwidth (parameter): integer\nmax-cpu-throttle (parameter): integer\nmax-postcopy-bandwidth (parameter): integer", nil},
+		{"info migrate?", "info migrate -- show the migration's status and statistics", nil},
+		{"info status?", "info status -- show whether the VM runs", nil},
+		{"info block?", "info block [-n] [-v] [device] -- show info of one block device or all block devices (-n: show named nodes; -v: show details)", nil},
+		{"balloon?", "balloon target -- request VM to change its memory allocation (in MB)", nil},
+		{"cont?", "cont -- resume the VM", nil},
+		{"c?", "cont -- resume the VM", nil},
+		{".use?", ".use NAME -- send lines without @NAME to monitor NAME", nil},
+		{"query-status?", "query-status -- QMP command, no arguments", nil},
+		{"migrate-continue?", "migrate-continue KEY=VALUE... -- QMP command; required: state", nil},
+		{"migrate-set-parameters max-b?", "max-bandwidth (integer, optional)", nil},
+		{"migrate-set-parameters max-bandwidth?", "max-bandwidth (integer, optional)", []string{"unit: bytes per second"}},
+		{"migrate-continue state=?", "state (" + strings.Join(ts.Newest().Schema.Path(ts.Newest().Schema.Args("migrate-continue"), "state").Values, "|") + ", required)", []string{"The state the migration is currently expected to be in"}},
+		{"migrate-incoming channels.0.addr.transport=socket channels.0.addr.type=unix channels.0.addr.path?", "channels.0.addr.path (string, required; transport=socket,type=unix)", []string{"filesystem path to use"}},
+		{"help migrate port?", "port (string, required; socket,type=inet | socket,type=vsock | rdma)", []string{"port part of the address"}},
+		{"help migrate_set_parameter max-bandwidth?", "max-bandwidth (parameter): integer", []string{"unit: bytes per second", "MiB"}},
+		{"help migrate -d?", "migrate -d: return at once instead of waiting for the migration to end", nil},
+		{"@src?", "@src LINE -- run LINE on monitor src", nil},
+		{"info mig?", "info migrate -- show the migration's status and statistics\ninfo migrate_capabilities -- show the migration capabilities\ninfo migrate_parameters -- show the migration parameters", nil},
+		{"zzz?", "", nil},
+		{`{"execute":"x"}?`, "", nil},
 	}
 	for _, tt := range tests {
 		got := newest.Describe(tt.line)
+		if tt.doc != nil {
+			first, rest, _ := strings.Cut(got, "\n")
+			if first != tt.want {
+				t.Errorf("Describe(%q) first line\n got %q\nwant %q", tt.line, first, tt.want)
+			}
+			// Lines are wrapped: the words count, not where they break.
+			for _, d := range tt.doc {
+				if !strings.Contains(strings.Join(strings.Fields(rest), " "), d) {
+					t.Errorf("Describe(%q) = %q\nwant lines after the first with %q", tt.line, got, d)
+				}
+			}
+			continue
+		}
 		if first, ok := strings.CutSuffix(tt.want, "..."); ok {
 			if !strings.HasPrefix(got, first) || !strings.Contains(got, "\n") {
 				t.Errorf("Describe(%q) = %q, want several lines starting %q", tt.line, got, first)
@@ -530,6 +570,29 @@ func TestDescribe(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("Describe(%q)\n got %q\nwant %q", tt.line, got, tt.want)
+		}
+	}
+}
+
+// "?" shows QEMU's documentation whatever the QEMU: QEMU 7.2's schema
+// has its own numbers for the types, and its CHANNEL keys come from the
+// newest schema.
+func TestDescribeDocsEveryTarget(t *testing.T) {
+	for v, c := range completers(t) {
+		for line, want := range map[string]string{
+			"migrate -c socket,type=inet,host=a,port=1,to?": "with port between port and to",
+			"migrate_set_parameter max-bandwidth?":          "unit: bytes per second",
+			"migrate_set_parameter downtime-limit ?":        "unit: milliseconds",
+			"migrate_set_capability postcopy-ram?":          "pulling the remaining pages along as needed",
+			"migrate_set_capability xbzrle?":                "Xor Based Zero Run Length Encoding",
+			"@old migrate_set_parameter max-bandwidth?":     "hmpsh: a number without a suffix is MiB",
+			"migrate -c exec,args?":                         "command (list head) and arguments to execute",
+			"migrate_incoming -c file,filename=/x,offset=?": "The file offset where the migration stream will start",
+		} {
+			got := strings.Join(strings.Fields(c.Describe(line)), " ")
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: Describe(%q) = %q, want it to say %q", v, line, got, want)
+			}
 		}
 	}
 }

@@ -26,7 +26,8 @@ func (st *state) qmpSlot(name string) *slot {
 		parts := strings.Split(k, ".")
 		parent := walkKey(s, args, parts[:len(parts)-1])
 		if m, ok := memberOf(s, parent, parts[len(parts)-1]); ok {
-			out.about = memberHelp(s, m, requiredness(m))
+			d, ok := hmp.DocOf(s, parent, m.Name)
+			out.about = withDoc(memberHelp(s, m, requiredness(m)), d, ok)
 			out.items = valueItems(s, m.Type, " ")
 		} else if parent != nil && parent.MetaType == "array" {
 			out.items = valueItems(s, parent.Element, " ")
@@ -88,7 +89,8 @@ func (st *state) qmpSlot(name string) *slot {
 			if where := ku.Where(""); len(where) > 0 {
 				extra += "; " + strings.Join(where, " | ")
 			}
-			out.items = append(out.items, item{text: full, help: head + memberHelp(s, ku.Member, extra), term: term})
+			out.items = append(out.items, item{text: full, help: head + memberHelp(s, ku.Member, extra), term: term,
+				more: func() string { return docText(hmp.DocOf(s, ku.Owner, ku.Name)) }})
 		}
 	}
 	return out

@@ -9,43 +9,7 @@ import (
 
 // typeString names a schema type for help: string, integer, on|off, the
 // values of an enum, "list of T", "T or U" for an alternate.
-func typeString(s *qmp.Schema, typ string) string {
-	return typeStringDepth(s, typ, 0)
-}
-
-func typeStringDepth(s *qmp.Schema, typ string, depth int) string {
-	e := s.Entity(typ)
-	if e == nil || depth > 3 {
-		return typ
-	}
-	switch e.MetaType {
-	case "builtin":
-		switch e.Name {
-		case "str":
-			return "string"
-		case "int":
-			return "integer"
-		case "bool":
-			return "on|off"
-		case "any":
-			return "any JSON value"
-		}
-		return e.Name
-	case "enum":
-		return strings.Join(e.Values, "|")
-	case "array":
-		return "list of " + typeStringDepth(s, e.Element, depth+1)
-	case "alternate":
-		var bs []string
-		for _, m := range e.Members {
-			bs = append(bs, typeStringDepth(s, m.Type, depth+1))
-		}
-		return strings.Join(bs, " or ")
-	case "object":
-		return "group of keys"
-	}
-	return e.MetaType
-}
+func typeString(s *qmp.Schema, typ string) string { return hmp.TypeString(s, typ) }
 
 // valueItems are the values a scalar of type typ can be given by name: an
 // enum's values, on and off for a boolean, both for an alternate of them.
