@@ -296,8 +296,9 @@ func (sx *Syntax) Classify(words []split.Word) Class {
 		return Class{Kind: Builtin, Name: first, Builtin: sx.byName[first], Args: words[1:]}
 	}
 	if b := sx.byName[first]; b != nil {
-		// "help X" is hmpsh's for what hmpsh knows, QEMU's for the rest.
-		if len(words) == 1 || sx.Known(joinWords(words[1:])) {
+		// "help X" is hmpsh's for what hmpsh knows, QEMU's for the rest;
+		// "help X KEY" is hmpsh's too, about one key of X.
+		if len(words) == 1 || sx.Known(joinWords(words[1:])) || len(words) > 2 && sx.Known(joinWords(words[1:len(words)-1])) {
 			return Class{Kind: Builtin, Name: first, Builtin: b, Args: words[1:]}
 		}
 		return qemu

@@ -82,6 +82,10 @@ func TestParseKinds(t *testing.T) {
 		{"help info status", Builtin, "", "help", "help info status", "", ""},
 		{"@dst help .use", Builtin, "dst", "help", "help .use", "", ""},
 		{"help savevm", Passthrough, "", "help", "help savevm", "", "[]"},
+		// help COMMAND KEY is hmpsh's for a command of its table.
+		{"help migrate port", Builtin, "", "help", "help migrate port", "", ""},
+		{"help info status x", Builtin, "", "help", "help info status x", "", ""},
+		{"help savevm x", Passthrough, "", "help", "help savevm x", "", "[]"},
 		{"info version  # x", Passthrough, "", "info", "info version", "# x", "[]"},
 		{"@dst balloon 64", Passthrough, "dst", "balloon", "balloon 64", "", "[dst]"},
 		{"query-status", QMPArgs, "", "query-status", "query-status", "", "[]"},

@@ -215,17 +215,19 @@ func (s *Session) ownCommands() []*Command {
 	return out
 }
 
-func runHelp(_ context.Context, s *Session, c *hmp.Call) error {
-	name, ok := c.Arg("command")
-	if !ok {
-		s.pr.text(s.helpIndex())
-		return nil
-	}
+func runHelp(ctx context.Context, s *Session, c *hmp.Call) error {
 	monitor := ""
 	if c.Line != nil {
 		monitor = c.Line.Monitor
 	}
-	text, err := s.helpFor(name, s.helpTarget(monitor))
+	s.loadHelpTarget(ctx, monitor)
+	t := s.helpTarget(monitor)
+	name, ok := c.Arg("command")
+	if !ok {
+		s.pr.text(s.helpIndex() + s.qemuHelpIndex(t, s.dry == nil && t != s.known.Newest()))
+		return nil
+	}
+	text, err := s.helpFor(name, t)
 	if err != nil {
 		return err
 	}
@@ -246,6 +248,9 @@ func (s *Session) helpFor(name string, t *hmp.Target) (string, error) {
 		hmp.WriteDoc(&b, c.Usage(), c.Short, c.Aliases, c.Long, c.Params)
 		hmp.WriteExamples(&b, c.Examples)
 		return b.String(), nil
+	}
+	if text, ok, err := s.keyHelpFor(name, t); ok {
+		return text, err
 	}
 	names := append(s.sx.Table.Names(), s.sx.BuiltinNames()...)
 	msg := fmt.Sprintf("help: no command %q in hmpsh's table", name)
