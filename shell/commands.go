@@ -297,9 +297,8 @@ func (s *Session) helpIndex() string {
 Any other line goes to QEMU: an HMP command (help COMMAND shows QEMU's
 help), a QMP command with key=value arguments, or a line of JSON.
 "@NAME LINE" runs a line on monitor NAME; "#" starts a comment; ${NAME}
-is a variable (.set). In the
-shell, Tab completes, "?" after a word describes it, Ctrl-R searches the
-history.
+is a variable (.set). In the shell, Tab completes, "?" after a word
+describes it, Ctrl-R searches the history.
 `)
 	return b.String()
 }
