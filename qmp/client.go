@@ -114,6 +114,9 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 		if err == nil {
 			return c, nil
 		}
+		if errors.Is(err, errNoNegotiation) && ctx.Err() == nil {
+			continue // a new connection; see negotiate
+		}
 		// A QEMU whose previous client has just left can accept the next
 		// connection before it has finished with the old one, and close
 		// it unanswered: try again for a moment. A monitor that really
@@ -158,32 +161,66 @@ func NewClient(ctx context.Context, conn net.Conn) (*Client, error) {
 	return c, nil
 }
 
-// negotiateRetry is how long one qmp_capabilities may go unanswered before
-// it is sent again.
-const negotiateRetry = 2 * time.Second
+// negotiateRetry is how long the latest qmp_capabilities may go
+// unanswered before another is sent; negotiateGiveUp is how long a
+// connection may leave all of them unanswered before Dial connects again.
+const (
+	negotiateRetry  = 2 * time.Second
+	negotiateGiveUp = 8 * time.Second
+)
 
-// negotiate sends qmp_capabilities until QEMU answers. QEMU 7.2 has been
-// seen (once, in a test run under load) to leave it unanswered for 30 s
-// for a client that connected right after another one left; the likely
+// errNoNegotiation: the connection answered no qmp_capabilities at all.
+var errNoNegotiation = errors.New("qmp_capabilities: no reply")
+
+// negotiate sends qmp_capabilities until QEMU answers. QEMU has been seen
+// under load to leave it unanswered for 30 s for a client that connected
+// right after another one left (the sandbox's readiness probe); the likely
 // cause is the clean-up of the previous connection emptying the request
-// queue the new request was already in. Asking again is safe: a second
-// one, once the first went through, gets "Capabilities negotiation is
-// already complete".
+// queue the new request was already in. So another is sent every
+// negotiateRetry, while every earlier one stays awaited: a slow QEMU's
+// late answer to the first counts (a second one, once the first went
+// through, gets "Capabilities negotiation is already complete", which
+// counts as well). A connection that answers none within negotiateGiveUp
+// fails with errNoNegotiation, and Dial tries a new one.
 func (c *Client) negotiate(ctx context.Context) error {
-	for {
-		actx, cancel := context.WithTimeout(ctx, negotiateRetry)
-		_, err := c.Execute(actx, "qmp_capabilities", nil)
-		cancel()
+	nctx, cancel := context.WithTimeout(ctx, negotiateGiveUp)
+	defer cancel()
+	results := make(chan error, int(negotiateGiveUp/negotiateRetry)+2)
+	send := func() {
+		_, err := c.Execute(nctx, "qmp_capabilities", nil)
 		var qe *Error
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &qe) && strings.Contains(qe.Desc, "negotiation is already complete"):
-			return nil
-		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-			continue
+		if errors.As(err, &qe) && strings.Contains(qe.Desc, "negotiation is already complete") {
+			err = nil
 		}
-		return err
+		results <- err
+	}
+	go send()
+	pending := 1
+	tick := time.NewTicker(negotiateRetry)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-results:
+			pending--
+			switch {
+			case err == nil:
+				return nil
+			case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+				if pending == 0 && nctx.Err() != nil {
+					if ctx.Err() != nil {
+						return err
+					}
+					return errNoNegotiation
+				}
+			default:
+				return err
+			}
+		case <-tick.C:
+			if nctx.Err() == nil {
+				pending++
+				go send()
+			}
+		}
 	}
 }
 

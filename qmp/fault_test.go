@@ -416,3 +416,98 @@ func TestFaultClosedBeforeGreeting(t *testing.T) {
 		t.Errorf("Dial of a monitor that always closes: %v", err)
 	}
 }
+
+// quietRequest reads one request's id; false once the client has gone,
+// which these tests expect and do not report.
+func quietRequest(f *fakeConn) (json.RawMessage, bool) {
+	line, err := f.r.ReadBytes('\n')
+	if err != nil {
+		return nil, false
+	}
+	var req struct {
+		ID json.RawMessage `json:"id"`
+	}
+	return req.ID, json.Unmarshal(line, &req) == nil
+}
+
+// A slow monitor that answers every request 3 s late connects: the first
+// qmp_capabilities' late answer counts, though another was sent meanwhile.
+func TestFaultSlowNegotiation(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "slow.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		f := &fakeConn{t: t, conn: conn, r: bufio.NewReader(conn)}
+		f.write(fakeGreeting)
+		var mu sync.Mutex
+		for {
+			id, ok := quietRequest(f)
+			if !ok {
+				return
+			}
+			go func() {
+				time.Sleep(3 * time.Second)
+				mu.Lock()
+				defer mu.Unlock()
+				fmt.Fprintf(conn, `{"return": {}, "id": %s}`+"\n", id)
+			}()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := qmp.Dial(ctx, "unix:"+path)
+	if err != nil {
+		t.Fatalf("a monitor that answers 3 s late: %v", err)
+	}
+	c.Close()
+}
+
+// A connection that never answers qmp_capabilities is given up for a new
+// one, which does.
+func TestFaultNegotiationReconnects(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "mute.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for n := 0; ; n++ {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func(n int) {
+				defer conn.Close()
+				f := &fakeConn{t: t, conn: conn, r: bufio.NewReader(conn)}
+				f.write(fakeGreeting)
+				for {
+					id, ok := quietRequest(f)
+					if !ok {
+						return
+					}
+					if n > 0 {
+						fmt.Fprintf(conn, `{"return": {}, "id": %s}`+"\n", id)
+					}
+				}
+			}(n)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := qmp.Dial(ctx, "unix:"+path)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	c.Close()
+}
