@@ -862,3 +862,19 @@ func FuzzUpdate(f *testing.F) {
 		}
 	})
 }
+
+func TestLooksLike(t *testing.T) {
+	for text, want := range map[string]bool{
+		"# c\n\n(src) info status\nVM status: running\n": true,
+		"[qemu>=9.0] (qemu) stop\n":                      true,
+		"(src)\n":                                        true,
+		"# c\ninfo status\n(src) stop\n":                 false,
+		"":                                               false,
+		"# only comments\n":                              false,
+		"(src)info status\n":                             false,
+	} {
+		if got := LooksLike(text); got != want {
+			t.Errorf("LooksLike(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
