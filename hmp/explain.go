@@ -188,9 +188,14 @@ func (sx *Syntax) Explain(raw string, targets []ExplainTarget, d Describer) *Exp
 		e.Sends = append(e.Sends, sx.sendTo(raw, t))
 	}
 	e.Differ = differ(e.Sends)
-	if e.Differ {
-		for i := range e.Sends {
-			e.Sends[i].Note = note(e, targets[i].Target, &e.Sends[i])
+	for i := range e.Sends {
+		s, t := &e.Sends[i], targets[i].Target
+		switch {
+		case s.Err == nil && s.Kind == Passthrough && t.hmpCommands != nil && !t.IsHMPCommand(e.Name):
+			// The line is sent all the same; QEMU will refuse it.
+			s.Note = fmt.Sprintf("QEMU %s's HMP has no command %s: it will say so", s.Version, e.Name)
+		case e.Differ:
+			s.Note = note(e, t, s)
 		}
 	}
 	return e
