@@ -186,6 +186,39 @@ literal "${". An undefined ${NAME} is an error.`,
 			},
 		},
 		{
+			Name:   ".explain",
+			Params: []hmp.Param{{Name: "line", Type: hmp.Text, Var: "LINE", Rest: true, Help: "a line, as it would be typed"}},
+			Short:  "explain a line without running it: how hmpsh reads it, its other form, the QMP each QEMU gets",
+			Long: `Nothing is sent. Shows the line's kind and command, its flags, and for a
+migration command each channel's keys with their values, types and the
+defaults hmpsh fills in; the same line in the other form (a legacy URI
+as -c CHANNEL, a CHANNEL as its URI, or which key has no URI form); and
+the QMP each QEMU generation hmpsh knows would get, and the connected
+QEMU (the line's @NAME, else the current monitor), one line each, with
+why they differ. "hmpsh explain LINE..." does the same without a QEMU.`,
+			Examples: []hmp.Example{
+				{Line: ".explain migrate tcp:10.0.0.2:4444"},
+				{Line: ".explain @dst migrate_incoming -c file,filename=${SANDBOX}/vm.bin"},
+				{Line: ".explain migrate_set_parameter max-bandwidth 100"},
+			},
+			OnMonitor: true,
+			Run:       runExplainLine,
+		},
+		{
+			Name:   ".convert",
+			Params: []hmp.Param{{Name: "line", Type: hmp.Text, Var: "LINE", Rest: true, Help: "a migrate, migrate_incoming or migrate_recover line"}},
+			Short:  "print a migration line in its other form: a URI as -c CHANNEL, a CHANNEL as its URI",
+			Long: `The converted line sends the same QMP as LINE to every QEMU hmpsh knows
+and to the connected one; a key with no URI form is an error that names
+it. "hmpsh convert FILE" rewrites a whole script or transcript.`,
+			Examples: []hmp.Example{
+				{Line: ".convert migrate tcp:10.0.0.2:4444", Note: "migrate -c socket,type=inet,host=10.0.0.2,port=4444"},
+				{Line: `.convert migrate -c "exec,args=/bin/sh -c 'gzip > /tmp/vm.gz'"`},
+			},
+			OnMonitor: true,
+			Run:       runConvertLine,
+		},
+		{
 			Name:     ".exit",
 			Short:    "leave hmpsh, or end a script here (Ctrl-D does the same in the shell)",
 			Examples: []hmp.Example{{Line: ".exit"}},

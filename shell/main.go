@@ -186,8 +186,15 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ExitMonitor
 	}
 	o.Args = fs.Args()
-	if len(o.Args) > 0 && o.Args[0] == "check" {
-		return runCheck(o.Args[1:], sx, targets, stdout, stderr)
+	if len(o.Args) > 0 {
+		switch o.Args[0] {
+		case "check":
+			return runCheck(o.Args[1:], sx, targets, stdout, stderr)
+		case "convert":
+			return runConvert(o.Args[1:], sx, targets, stdin, stdout, stderr)
+		case "explain":
+			return runExplain(o.Args[1:], sx, targets, stdout, stderr)
+		}
 	}
 	if len(o.Args) > 0 {
 		return subcommand(o.Args, sx, targets, stdout, stderr)
@@ -287,6 +294,7 @@ Usage:
 		}
 	}
 	b.WriteString("  hmpsh check [--update] [--qmp [NAME=]ADDR]... [--qemu PATH] FILE...   (hmpsh check --help)\n")
+	b.WriteString(s.subcommandUsage())
 	b.WriteString(`
 Without --qmp, hmpsh starts a sandbox: two throwaway QEMUs, src and dst
 (dst waits for a migration), in a private directory that goes with hmpsh.
