@@ -38,6 +38,7 @@ fuzz:
 	$(GO) test ./transports -run '^$$' -fuzz '^FuzzSplitArgs$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzChannel$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzTranslate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./transcript -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./transcript -run '^$$' -fuzz '^FuzzMaskedLinesMatch$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./transcript -run '^$$' -fuzz '^FuzzUpdate$$' -fuzztime $(FUZZTIME)
