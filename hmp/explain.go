@@ -301,6 +301,9 @@ func callArgs(c *Call, ps []Param, t *Target, d Describer) (flags, args []Arg) {
 			if m, ok := t.Parameter(param); ok {
 				a.Type = typeWord(t.Schema, m.Type)
 			}
+			if rule := ParameterRule(param); rule != "" {
+				a.Meaning = "hmpsh: " + rule
+			}
 		case Bool:
 			a.Type = "bool"
 		case Enum:

@@ -12,8 +12,8 @@ import (
 )
 
 // describer gives explain the meaning of each key, from QEMU's QAPI
-// documentation; none yet: explain leaves the column out.
-func describer() hmp.Describer { return nil }
+// documentation built into hmpsh.
+func describer() hmp.Describer { return hmp.QEMUDocs() }
 
 func explainFlags() (*flag.FlagSet, []string) {
 	fl := newFlagList("hmpsh explain")
