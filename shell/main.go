@@ -60,6 +60,7 @@ type Options struct {
 	QMP           []string // --qmp [NAME=]ADDR, in order
 	JSON          bool
 	NoEvents      bool
+	NoTips        bool
 	Trace         bool
 	Timeout       time.Duration
 	CacheDir      string
@@ -150,6 +151,9 @@ func flags(o *Options, known []string) (*flag.FlagSet, []string) {
 		fs.BoolVar(&o.JSON, "json", false, "print one JSON value per line: the raw QMP replies, events, summaries")
 	})
 	add("no-events", func() { fs.BoolVar(&o.NoEvents, "no-events", false, "do not print QMP events") })
+	add("no-tips", func() {
+		fs.BoolVar(&o.NoTips, "no-tips", false, "in the shell, print no tips (a legacy URI otherwise gets its -c form once per kind; scripts never print tips)")
+	})
 	fl.timeoutFlag(&o.Timeout)
 	add("trace", func() { fs.BoolVar(&o.Trace, "trace", false, "show every QMP request and reply on standard error") })
 	fl.cacheFlag(&o.CacheDir)
@@ -404,7 +408,7 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 			return ExitMonitor
 		}
 	}
-	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, sx, known, nil)
+	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, NoTips: o.NoTips, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, sx, known, nil)
 	defer sess.Close()
 	sess.vars = vars
 	for _, spec := range o.QMP {

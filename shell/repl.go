@@ -133,6 +133,7 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 		fmt.Fprint(r.out, banner)
 	}
 	code := ExitOK
+	tp := &tips{off: sess.cfg.NoTips}
 	for {
 		rl.SetPrompt(prompt(sess))
 		line, err := rl.Readline()
@@ -163,6 +164,9 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 			code = exitCode(err)
 		} else {
 			code = ExitOK
+		}
+		if tip := tp.tipFor(sess, line); tip != "" {
+			fmt.Fprintln(r.out, tip)
 		}
 	}
 	// SIGTERM or SIGHUP ended the shell: exit as a shell's command would.

@@ -348,3 +348,40 @@ func TestInteractiveWaitInterrupted(t *testing.T) {
 		t.Errorf("the terminal shows context canceled:\n%s", tm.screen())
 	}
 }
+
+// A legacy URI typed in the shell gets its -c form as a tip, once per
+// kind of URI; --no-tips and scripts print none.
+func TestTips(t *testing.T) {
+	env, _ := xdg(t)
+	tm := startTerm(t, env)
+	tm.expect(`(?m)^\(src\)$`)
+	tm.send("@dst migrate_incoming unix:${SANDBOX}/a.sock\r")
+	tm.expect(`tip: the channel form is: @dst migrate_incoming -c socket,type=unix,path=\$\{SANDBOX\}/a\.sock|tip: the channel form is: @dst migrate_incoming -c socket,type=unix,path=/\S+/a\.sock`)
+	tm.send("migrate_set_parameter max-bandwidth 1G\r")
+	tm.send("migrate -d unix:${SANDBOX}/a.sock\r")
+	tm.send("info status\r")
+	tm.expect(`VM status: `)
+	if n := tm.count(`tip: `); n != 1 {
+		t.Errorf("%d tips, want 1 (unix once):\n%s", n, tm.screen())
+	}
+	tm.send("migrate_cancel\r")
+	tm.send(".exit\r")
+	tm.wait()
+
+	tm = startTerm(t, env, "--no-tips")
+	tm.expect(`(?m)^\(src\)$`)
+	tm.send("@dst migrate_incoming unix:${SANDBOX}/a.sock\r")
+	tm.send("@dst info status\r")
+	tm.expect(`VM status: `)
+	if tm.count(`tip: `) != 0 {
+		t.Errorf("--no-tips printed a tip:\n%s", tm.screen())
+	}
+	tm.send(".exit\r")
+	tm.wait()
+
+	bin := qemutest.Require(t, qemutest.Gen100)
+	out, errOut, _ := sandboxRun(t, bin, "", "-c", "@dst migrate_incoming unix:${SANDBOX}/a.sock")
+	if strings.Contains(out+errOut, "tip:") {
+		t.Errorf("a script printed a tip: %s%s", out, errOut)
+	}
+}

@@ -19,6 +19,7 @@ import (
 type Config struct {
 	JSON     bool          // print raw QMP replies, one per line
 	NoEvents bool          // do not print QMP events
+	NoTips   bool          // the interactive shell prints no tips
 	Trace    bool          // show each request and reply on Err
 	Timeout  time.Duration // how long one QMP request may take
 	CacheDir string        // where schemas are cached; "" disables the cache
