@@ -106,35 +106,42 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 	}
 	var d net.Dialer
 	for start := time.Now(); ; {
-		conn, err := d.DialContext(ctx, network, address)
-		if err != nil {
-			return nil, fmt.Errorf("qmp: dial %s: %w", addr, err)
-		}
-		c, err := NewClient(ctx, conn)
+		c, err := dialOnce(ctx, &d, network, address)
 		if err == nil {
 			return c, nil
 		}
 		if errors.Is(err, errNoNegotiation) && ctx.Err() == nil {
 			continue // a new connection; see negotiate
 		}
-		// A QEMU whose previous client has just left can accept the next
-		// connection before it has finished with the old one, and close
-		// it unanswered: try again for a moment. A monitor that really
-		// has another client keeps doing that, and fails after it.
-		if !errors.Is(err, io.EOF) || time.Since(start) > closedRetry {
+		// A QEMU whose previous client has just left can refuse the next
+		// connection (its listen backlog is one) or accept it and close it
+		// unanswered before it has finished with the old one: try again
+		// for a moment. A monitor that really has another client, or no
+		// QEMU behind the socket, keeps doing that and fails after it.
+		transient := errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED)
+		if !transient || time.Since(start) > closedRetry {
 			return nil, fmt.Errorf("qmp: %s: %w", addr, err)
 		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("qmp: %s: %w", addr, err)
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
+// dialOnce connects and runs the handshake once.
+func dialOnce(ctx context.Context, d *net.Dialer, network, address string) (*Client, error) {
+	conn, err := d.DialContext(ctx, network, address)
+	if err != nil {
+		return nil, fmt.Errorf("dial: %w", err)
+	}
+	return NewClient(ctx, conn)
+}
+
 // closedRetry is how long Dial tries again a monitor that closes the
 // connection before its greeting.
-const closedRetry = time.Second
+const closedRetry = 3 * time.Second
 
 // NewClient runs the QMP handshake over an established connection and takes
 // ownership of it (it is closed on failure and by Close).
