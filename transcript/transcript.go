@@ -15,7 +15,9 @@
 //     entry (input and expected output) is skipped.
 //   - A line whose first byte is '#' is a comment. Comments of the form
 //     "# key: value" (key of a-z and '-') before the first input line are
-//     also header directives.
+//     also header directives. The comments directly above an input line,
+//     with no blank line between, are its Lead: what a reader attaches
+//     to that line (hmpsh learn's lessons state a step's task there).
 //   - A blank line (empty or white space only) is a separator.
 //   - Any other line is expected output of the nearest input line above.
 //     A leading backslash is removed first; it is how an output line that
@@ -122,6 +124,11 @@ type Entry struct {
 	Prompt string   // NAME of "(NAME) "
 	Input  string   // the rest of the line after "(NAME) ", as written; the caller expands variables
 	Want   []string // expected output patterns: unescaped, right-trimmed, blank lines left out; read-only
+	// Lead is the comment block directly above the input line: the "#"
+	// lines, as written, with no blank line between them and it. It is
+	// what a reader attaches to the line (hmpsh learn reads a step's task
+	// there); Parse sets it and nothing else reads it.
+	Lead []string
 
 	raw  string     // the input line as written
 	body []bodyLine // every line after it up to the next input line, as written
@@ -194,6 +201,7 @@ func Parse(name string, r io.Reader) (*File, error) {
 	}
 	f.eol = strings.HasSuffix(text, "\n")
 	var cur *Entry
+	var lead []string // the comment lines since the last other line
 	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		lineno := i + 1
 		kind := classify(line)
@@ -202,17 +210,23 @@ func Parse(name string, r io.Reader) (*File, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: %w", name, lineno, err)
 			}
+			e.Lead, lead = lead, nil
 			f.Entries = append(f.Entries, e)
 			cur = e
 			continue
+		}
+		if kind == commentLine {
+			lead = append(lead, line)
+		} else {
+			lead = nil
 		}
 		if cur == nil {
 			switch kind {
 			case outputLine:
 				return nil, fmt.Errorf("%s:%d: output before any input line", name, lineno)
 			case commentLine:
-				if m := directive.FindStringSubmatch(line); m != nil {
-					f.Directives[m[1]] = m[2]
+				if k, v, ok := Directive(line); ok {
+					f.Directives[k] = v
 				}
 			}
 			f.head = append(f.head, line)
@@ -243,6 +257,20 @@ func parseInput(line string, lineno int) (*Entry, error) {
 		e.Conds = append(e.Conds, c)
 	}
 	return e, nil
+}
+
+// Head is the lines before the first input line, as written: the file's
+// introduction, its directives and the first entry's Lead.
+func (f *File) Head() []string { return append([]string(nil), f.head...) }
+
+// Directive reads a "# key: value" line, as Parse reads the directives
+// before the first input line.
+func Directive(line string) (key, value string, ok bool) {
+	m := directive.FindStringSubmatch(line)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
 }
 
 // Active returns the entries whose conditions all hold for QEMU

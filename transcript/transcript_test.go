@@ -107,6 +107,66 @@ func TestParseDirectiveSpacing(t *testing.T) {
 	}
 }
 
+// TestParseLead: the comments directly above an input line are its Lead,
+// wherever they are (the head, among another entry's output); a blank
+// line or an output line in between cuts them off.
+func TestParseLead(t *testing.T) {
+	text := `# title: a lesson
+# An introduction.
+
+# The first task.
+# hint: a hint
+(src) migrate unix:/x
+migration completed
+# the second task, right under output
+[qemu>=8.2] (src) info status
+VM status: running
+# a comment cut off by a blank line
+
+(src) info migrate
+# one
+#
+# two
+(dst) info status
+`
+	f := parse(t, text)
+	var got [][]string
+	for _, e := range f.Entries {
+		got = append(got, e.Lead)
+	}
+	want := [][]string{
+		{"# The first task.", "# hint: a hint"},
+		{"# the second task, right under output"},
+		nil,
+		{"# one", "#", "# two"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Lead:\n got %q\nwant %q", got, want)
+	}
+	wantHead := []string{"# title: a lesson", "# An introduction.", "", "# The first task.", "# hint: a hint"}
+	if h := f.Head(); !reflect.DeepEqual(h, wantHead) {
+		t.Errorf("Head() = %q, want %q", h, wantHead)
+	}
+	if out := write(t, f); out != text {
+		t.Errorf("round trip changed the file:\n%s", out)
+	}
+	for _, tc := range []struct {
+		line, key, value string
+		ok               bool
+	}{
+		{"# title: a lesson", "title", "a lesson", true},
+		{"#hint:  x  ", "hint", "x", true},
+		{"# hint:", "hint", "", true},
+		{"# The first task.", "", "", false},
+		{"# Bad-Key: no", "", "", false},
+	} {
+		k, v, ok := Directive(tc.line)
+		if k != tc.key || v != tc.value || ok != tc.ok {
+			t.Errorf("Directive(%q) = %q, %q, %v; want %q, %q, %v", tc.line, k, v, ok, tc.key, tc.value, tc.ok)
+		}
+	}
+}
+
 func TestParseConditions(t *testing.T) {
 	for _, tc := range []struct {
 		line string
