@@ -231,7 +231,7 @@ it. "hmpsh convert FILE" rewrites a whole script or transcript.`,
 // NewSyntax is the line model of the standard HMP table and hmpsh's own
 // commands.
 func NewSyntax() (*hmp.Syntax, error) {
-	cmds := commands()
+	cmds := append(commands(), lessonCommands()...)
 	entries := make([]hmp.BuiltinEntry, len(cmds))
 	for i, c := range cmds {
 		entries[i] = c

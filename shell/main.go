@@ -198,6 +198,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runConvert(o.Args[1:], sx, targets, stdin, stdout, stderr)
 		case "explain":
 			return runExplain(o.Args[1:], sx, targets, stdout, stderr)
+		case "learn":
+			return runLearn(o.Args[1:], sx, targets, stdin, stdout, stderr)
 		}
 	}
 	if len(o.Args) > 0 {
@@ -299,6 +301,7 @@ Usage:
 	}
 	b.WriteString("  hmpsh check [--update] [--qmp [NAME=]ADDR]... [--qemu PATH] FILE...   (hmpsh check --help)\n")
 	b.WriteString(s.subcommandUsage())
+	b.WriteString("  hmpsh learn [N]   (lessons in the channel syntax; hmpsh learn --help)\n")
 	b.WriteString(`
 Without --qmp, hmpsh starts a sandbox: two throwaway QEMUs, src and dst
 (dst waits for a migration), in a private directory that goes with hmpsh.
