@@ -547,14 +547,15 @@ func (lr *learner) skip(ctx context.Context, p *part) {
 	}
 }
 
-// lookCommands are hmpsh's own commands that change nothing.
-var lookCommands = map[string]bool{"help": true, ".monitors": true, ".explain": true, ".convert": true}
+// lookCommands are hmpsh's own commands that leave the VMs alone (.set
+// defines a variable a person may use in the next lines).
+var lookCommands = map[string]bool{"help": true, ".monitors": true, ".set": true, ".explain": true, ".convert": true}
 
 // looksOnly reports whether a line only looks (help, info, query-*): in a
 // step it runs without being judged, so a person can look around.
 func looksOnly(ln *hmp.Line, e *effect) bool {
 	if e.Own != "" {
-		return lookCommands[e.Own] || e.Own == ".set" && len(e.OwnArgs) == 0
+		return lookCommands[e.Own]
 	}
 	for _, r := range e.Reqs {
 		if strings.HasPrefix(r.Execute, "query-") {
