@@ -74,12 +74,12 @@ func TestConvertTranscript(t *testing.T) {
 	}
 }
 
-// TestScriptLibraryConverted: every transcript of scripts/, converted to
+// TestScriptLibraryConverted: every transcript of scripts/examples, converted to
 // channels and to URIs, still passes hmpsh check on each QEMU generation:
 // the converted lines do on a real QEMU what the originals did.
 func TestScriptLibraryConverted(t *testing.T) {
 	var files []string
-	filepath.WalkDir(filepath.Join("..", "scripts"), func(path string, d fs.DirEntry, err error) error {
+	filepath.WalkDir(filepath.Join("..", "scripts", "examples"), func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".hmpt") {
 			files = append(files, path)
 		}
