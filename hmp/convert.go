@@ -3,6 +3,7 @@ package hmp
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -348,7 +349,7 @@ func ChannelOf(uri string, cs *ChannelSyntax) (string, error) {
 // quoting would not give back exactly these words.
 func argsKV(argv []string) string {
 	q := transports.ShellQuote(argv)
-	if back, err := transports.SplitArgs(q); err == nil && slicesEqual(back, argv) {
+	if back, err := transports.SplitArgs(q); err == nil && slices.Equal(back, argv) {
 		return ",args=" + escapeValue(q)
 	}
 	var b strings.Builder
@@ -356,18 +357,6 @@ func argsKV(argv []string) string {
 		fmt.Fprintf(&b, ",args.%d=%s", i, escapeValue(a))
 	}
 	return b.String()
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // escapeValue writes a value for a comma list: a comma is ",,".

@@ -1,6 +1,7 @@
 package hmp
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -48,7 +49,7 @@ func describeFromDocs(sub Subject) string {
 			break
 		}
 		for _, b := range cs.Branches {
-			if !sameTags(b.Tags, sub.Branch) {
+			if !slices.Equal(b.Tags, sub.Branch) {
 				continue
 			}
 			for _, k := range b.Keys {
@@ -71,16 +72,4 @@ func describeFromDocs(sub Subject) string {
 		return ""
 	}
 	return d.Summary()
-}
-
-func sameTags(a, b []Tag) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -157,9 +157,9 @@ func (c *checker) file(ctx context.Context, f *transcript.File) int {
 	for k, v := range c.vars {
 		vars[k] = v
 	}
-	specs := c.o.qmp
+	var use *sandbox.Sandbox
 	on := ""
-	if len(specs) == 0 {
+	if len(c.o.qmp) == 0 {
 		machine := c.o.machine
 		if machine == "" {
 			machine = f.Directives["sandbox-machine"]
@@ -174,40 +174,27 @@ func (c *checker) file(ctx context.Context, f *transcript.File) int {
 			return ExitMonitor
 		}
 		defer sb.Close()
-		specs = []string{"src=" + sb.Src.Addr, "dst=" + sb.Dst.Addr}
-		if err := sandboxVars(vars, sb.Dir); err != nil {
-			fmt.Fprintf(c.stderr, "hmpsh check: %s: %v\n", f.Name, err)
-			return ExitMonitor
-		}
+		use = sb
 	}
 	var errs bytes.Buffer
 	inJSON := f.Directives["output"] == "json" // recorded with --json
 	s := NewSession(Config{JSON: inJSON, NoEvents: true, Timeout: c.o.timeout, CacheDir: c.o.cacheDir, Out: io.Discard, Err: &errs}, c.sx, c.known, nil)
 	defer s.Close()
 	s.vars = vars
-	for _, spec := range specs {
-		name, addr, err := monitorSpec(spec, len(specs))
-		if err == nil {
-			_, err = s.Connect(ctx, name, addr)
-		}
-		if err != nil {
-			fmt.Fprintf(c.stderr, "hmpsh check: %s: %v\n", f.Name, err)
-			return ExitMonitor
-		}
+	err := s.connectAll(ctx, c.o.qmp)
+	if use != nil {
+		err = s.useSandbox(ctx, use)
 	}
-	if len(c.o.qmp) == 0 {
-		// As in the sandbox a transcript is recorded in.
-		if err := s.sandboxEvents(ctx); err != nil {
-			fmt.Fprintf(c.stderr, "hmpsh check: %s: %v\n", f.Name, err)
-			return ExitMonitor
-		}
+	if err != nil {
+		fmt.Fprintf(c.stderr, "hmpsh check: %s: %v\n", f.Name, err)
+		return ExitMonitor
 	}
 	v := s.Current().Version()
 	lookup := func(name string) (string, bool) {
 		val, ok := s.vars[name]
 		return val, ok
 	}
-	mk := maskerFor(vars)
+	mk := maskerFor(s.vars)
 	got := map[*transcript.Entry][]string{}
 	sentBy := map[*transcript.Entry][]qmp.Request{}
 	var buf bytes.Buffer

@@ -125,23 +125,11 @@ func runLearn(args []string, sx *hmp.Syntax, known *hmp.Targets, stdin io.Reader
 		return ExitMonitor
 	}
 	defer sb.Close()
-	vars := map[string]string{}
-	if err := sandboxVars(vars, sb.Dir); err != nil {
-		fmt.Fprintf(stderr, "hmpsh learn: %v\n", err)
-		return ExitMonitor
-	}
 	// Events would interleave with the lesson's text; a step that is about
 	// them waits for them (.wait event), which prints them.
 	s := NewSession(Config{NoEvents: true, Timeout: o.timeout, CacheDir: o.cacheDir, Out: stdout, Err: stderr}, sx, known, nil)
 	defer s.Close()
-	s.vars = vars
-	for _, vm := range []sandbox.VM{sb.Src, sb.Dst} {
-		if _, err := s.Connect(ctx, vm.Name, vm.Addr); err != nil {
-			fmt.Fprintf(stderr, "hmpsh learn: %v\n", err)
-			return ExitMonitor
-		}
-	}
-	if err := s.sandboxEvents(ctx); err != nil {
+	if err := s.useSandbox(ctx, sb); err != nil {
 		fmt.Fprintf(stderr, "hmpsh learn: %v\n", err)
 		return ExitMonitor
 	}

@@ -390,6 +390,7 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 	// Without --qmp, two throwaway QEMUs: src, and dst waiting for a
 	// migration. They go with hmpsh, however it ends.
 	banner := ""
+	var use *sandbox.Sandbox
 	if len(o.QMP) == 0 {
 		sb, err := sandbox.Start(ctx, sandbox.Options{QEMU: o.QEMU, Machine: o.Machine})
 		if i := interruption(ctx); i != nil {
@@ -404,32 +405,19 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 			return ExitMonitor
 		}
 		defer sb.Close()
-		o.QMP = []string{"src=" + sb.Src.Addr, "dst=" + sb.Dst.Addr}
+		use = sb
 		banner = sandboxBanner(sb, o.Machine)
-		if err := sandboxVars(vars, sb.Dir); err != nil {
-			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
-			return ExitMonitor
-		}
 	}
 	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, NoTips: o.NoTips, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, sx, known, nil)
 	defer sess.Close()
 	sess.vars = vars
-	for _, spec := range o.QMP {
-		name, addr, err := monitorSpec(spec, len(o.QMP))
-		if err != nil {
-			fmt.Fprintf(stderr, "hmpsh: --qmp %s: %v\n", spec, err)
-			return ExitMonitor
-		}
-		if _, err := sess.Connect(ctx, name, addr); err != nil {
-			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
-			return ExitMonitor
-		}
+	err := sess.connectAll(ctx, o.QMP)
+	if use != nil {
+		err = sess.useSandbox(ctx, use)
 	}
-	if banner != "" {
-		if err := sess.sandboxEvents(ctx); err != nil {
-			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
-			return ExitMonitor
-		}
+	if err != nil {
+		fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+		return ExitMonitor
 	}
 	var rec *recorder
 	if o.Record != "" {
@@ -491,6 +479,20 @@ the next sandbox too. The events capability is on: QEMU reports each step
 of a migration as a MIGRATION event. help lists the commands; Tab completes;
 Ctrl-D leaves, and both QEMUs go with hmpsh.
 `, sb.Version, machine, sb.Dir, sb.Src.Addr, sb.Dst.Addr)
+}
+
+// connectAll connects the monitors given with --qmp, in order.
+func (s *Session) connectAll(ctx context.Context, specs []string) error {
+	for _, spec := range specs {
+		name, addr, err := monitorSpec(spec, len(specs))
+		if err != nil {
+			return fmt.Errorf("--qmp %s: %w", spec, err)
+		}
+		if _, err := s.Connect(ctx, name, addr); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // monitorSpec reads --qmp NAME=ADDR or --qmp ADDR ("qemu" when alone).

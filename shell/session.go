@@ -13,6 +13,7 @@ import (
 
 	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/qmp"
+	"github.com/hmpsh/hmpsh/sandbox"
 )
 
 // Config is what a session is told by the command line.
@@ -397,6 +398,24 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 		return s.waitMigration(ctx, m)
 	}
 	return nil
+}
+
+// useSandbox connects a sandbox's QEMUs as monitors src and dst, defines
+// its variables (${SANDBOX}, ${PORT}) and turns its events on: the one way
+// the shell, check and learn take up a sandbox.
+func (s *Session) useSandbox(ctx context.Context, sb *sandbox.Sandbox) error {
+	if s.vars == nil {
+		s.vars = map[string]string{}
+	}
+	if err := sandboxVars(s.vars, sb.Dir); err != nil {
+		return err
+	}
+	for _, vm := range []sandbox.VM{sb.Src, sb.Dst} {
+		if _, err := s.Connect(ctx, vm.Name, vm.Addr); err != nil {
+			return err
+		}
+	}
+	return s.sandboxEvents(ctx)
 }
 
 // sandboxEvents turns the "events" migration capability on in every
