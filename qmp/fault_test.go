@@ -430,57 +430,16 @@ func quietRequest(f *fakeConn) (json.RawMessage, bool) {
 	return req.ID, json.Unmarshal(line, &req) == nil
 }
 
-// A slow monitor that answers every request 3 s late connects: the first
-// qmp_capabilities' late answer counts, though another was sent meanwhile.
-func TestFaultSlowNegotiation(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "slow.sock")
+// serveEach serves every connection to a new unix socket in its own
+// goroutine: the greeting, then each request's id to answer (n counts the
+// connections from 0). It returns the address to dial.
+func serveEach(t *testing.T, answer func(n int, conn net.Conn, id json.RawMessage)) string {
+	path := filepath.Join(t.TempDir(), "fake.sock")
 	l, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	go func() {
-		conn, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		f := &fakeConn{t: t, conn: conn, r: bufio.NewReader(conn)}
-		f.write(fakeGreeting)
-		var mu sync.Mutex
-		for {
-			id, ok := quietRequest(f)
-			if !ok {
-				return
-			}
-			go func() {
-				time.Sleep(3 * time.Second)
-				mu.Lock()
-				defer mu.Unlock()
-				fmt.Fprintf(conn, `{"return": {}, "id": %s}`+"\n", id)
-			}()
-		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := qmp.Dial(ctx, "unix:"+path)
-	if err != nil {
-		t.Fatalf("a monitor that answers 3 s late: %v", err)
-	}
-	c.Close()
-}
-
-// A connection that never answers qmp_capabilities is given up for a new
-// one, which does.
-func TestFaultNegotiationReconnects(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "mute.sock")
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	t.Cleanup(func() { l.Close() })
 	go func() {
 		for n := 0; ; n++ {
 			conn, err := l.Accept()
@@ -496,18 +455,52 @@ func TestFaultNegotiationReconnects(t *testing.T) {
 					if !ok {
 						return
 					}
-					if n > 0 {
-						fmt.Fprintf(conn, `{"return": {}, "id": %s}`+"\n", id)
-					}
+					answer(n, conn, id)
 				}
 			}(n)
 		}
 	}()
+	return "unix:" + path
+}
+
+func dialWithin30s(t *testing.T, addr string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := qmp.Dial(ctx, "unix:"+path)
-	if err != nil {
+	c, err := qmp.Dial(ctx, addr)
+	if err == nil {
+		c.Close()
+	}
+	return err
+}
+
+// A slow monitor that answers every request 3 s late connects: the first
+// qmp_capabilities' late answer counts, though another was sent meanwhile.
+func TestFaultSlowNegotiation(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	addr := serveEach(t, func(_ int, conn net.Conn, id json.RawMessage) {
+		go func() {
+			time.Sleep(3 * time.Second)
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(conn, `{"return": {}, "id": %s}`+"\n", id)
+		}()
+	})
+	if err := dialWithin30s(t, addr); err != nil {
+		t.Fatalf("a monitor that answers 3 s late: %v", err)
+	}
+}
+
+// A connection that never answers qmp_capabilities is given up for a new
+// one, which does.
+func TestFaultNegotiationReconnects(t *testing.T) {
+	t.Parallel()
+	addr := serveEach(t, func(n int, conn net.Conn, id json.RawMessage) {
+		if n > 0 {
+			fmt.Fprintf(conn, `{"return": {}, "id": %s}`+"\n", id)
+		}
+	})
+	if err := dialWithin30s(t, addr); err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
-	c.Close()
 }
