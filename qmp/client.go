@@ -105,6 +105,7 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 		return nil, err
 	}
 	var d net.Dialer
+	wait := 50 * time.Millisecond
 	for start := time.Now(); ; {
 		c, err := dialOnce(ctx, &d, network, address)
 		if err == nil {
@@ -118,15 +119,18 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 		// unanswered before it has finished with the old one: try again
 		// for a moment. A monitor that really has another client, or no
 		// QEMU behind the socket, keeps doing that and fails after it.
-		transient := errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED)
+		transient := errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 		if !transient || time.Since(start) > closedRetry {
 			return nil, fmt.Errorf("qmp: %s: %w", addr, err)
 		}
+		// Each try is another connection for QEMU to clean up after: back
+		// off, so that the tries do not keep it busy.
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("qmp: %s: %w", addr, err)
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, 400*time.Millisecond)
 	}
 }
 
@@ -141,7 +145,7 @@ func dialOnce(ctx context.Context, d *net.Dialer, network, address string) (*Cli
 
 // closedRetry is how long Dial tries again a monitor that closes the
 // connection before its greeting.
-const closedRetry = 3 * time.Second
+const closedRetry = 5 * time.Second
 
 // NewClient runs the QMP handshake over an established connection and takes
 // ownership of it (it is closed on failure and by Close).

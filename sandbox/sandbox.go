@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,6 +92,7 @@ type proc struct {
 	log    *os.File
 	stderr *linePrefixer // nil without Options.Stderr
 	exited chan struct{} // closed when QEMU has exited; it is reaped only by Close
+	conn   net.Conn      // the readiness probe's QMP connection, until taken
 	how    string        // how it exited ("exit status 1"); valid once exited is closed
 }
 
@@ -235,14 +237,20 @@ func (s *Sandbox) startQEMU(name, sock string, args []string, stderr io.Writer, 
 }
 
 // waitReady polls until QEMU's monitor accepts a connection and sends its
-// greeting, which it does once its main loop runs. The probe connection is
-// closed at once; QEMU then accepts the shell's.
+// greeting, which it does once its main loop runs. The probe's connection
+// is kept for the shell to take over (TakeConn): a QMP socket serves one
+// client, and QEMU can turn away one that connects right after another
+// left.
 func (p *proc) waitReady(ctx context.Context) error {
 	var lastErr error
 	for {
-		err := qemubin.ProbeQMP(ctx, p.sock, 10*time.Second)
+		conn, err := qemubin.ProbeQMPConn(ctx, p.sock, 10*time.Second)
+		if err == nil {
+			p.conn = conn
+			return nil
+		}
 		var notQMP *qemubin.NotQMPError
-		if err == nil || errors.As(err, &notQMP) {
+		if errors.As(err, &notQMP) {
 			return err
 		}
 		lastErr = err
@@ -282,8 +290,28 @@ func (s *Sandbox) Close() error {
 	return s.closeErr
 }
 
+// TakeConn hands over the QMP connection the sandbox made to VM name
+// ("src" or "dst") when it checked that QEMU was up, greeting unread: a
+// client takes it over instead of connecting again. It is nil once taken,
+// and for any other name.
+func (s *Sandbox) TakeConn(name string) net.Conn {
+	for _, p := range s.procs {
+		if p.vm.Name == name {
+			c := p.conn
+			p.conn = nil
+			return c
+		}
+	}
+	return nil
+}
+
 func (s *Sandbox) close() error {
 	var errs []error
+	for _, p := range s.procs {
+		if p.conn != nil {
+			p.conn.Close()
+		}
+	}
 	// A QEMU is reaped only below, so its pid, which is also its process
 	// group's id, cannot have been given to anybody else yet: killing the
 	// group is safe even when QEMU has already exited (quit).

@@ -105,16 +105,23 @@ type qmpConn struct {
 	greeting string
 }
 
-func dialQMP(t *testing.T, addr string) *qmpConn {
+// takeQMP takes over the connection the sandbox made to vm when it
+// started, as the shell does: a QMP socket serves one client at a time.
+func takeQMP(t *testing.T, s *Sandbox, vm VM) *qmpConn {
 	t.Helper()
-	path, ok := strings.CutPrefix(addr, "unix:")
-	if !ok {
-		t.Fatalf("address %q is not unix:PATH", addr)
+	conn := s.TakeConn(vm.Name)
+	if conn == nil {
+		t.Fatalf("%s: the sandbox has no connection to hand over", vm.Name)
 	}
-	conn, err := net.Dial("unix", path)
-	if err != nil {
-		t.Fatal(err)
+	if s.TakeConn(vm.Name) != nil {
+		t.Fatalf("%s: the connection was handed over twice", vm.Name)
 	}
+	return overQMP(t, vm.Addr, conn)
+}
+
+// overQMP reads the greeting and negotiates on conn.
+func overQMP(t *testing.T, addr string, conn net.Conn) *qmpConn {
+	t.Helper()
 	t.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	c := &qmpConn{conn: conn, r: bufio.NewReader(conn)}
@@ -215,7 +222,7 @@ func TestStartClose(t *testing.T) {
 			}
 		}
 
-		src, dst := dialQMP(t, s.Src.Addr), dialQMP(t, s.Dst.Addr)
+		src, dst := takeQMP(t, s, s.Src), takeQMP(t, s, s.Dst)
 		if !strings.Contains(src.greeting, `"major": `+strings.Split(gen, ".")[0]) {
 			t.Errorf("src greeting %s is not QEMU %s", src.greeting, gen)
 		}
@@ -255,7 +262,7 @@ func TestStartClose(t *testing.T) {
 func TestMachinePC(t *testing.T) {
 	qemutest.Each(t, func(t *testing.T, gen string) {
 		s := start(t, Options{QEMU: qemutest.Require(t, gen).Path, Machine: "pc"})
-		src := dialQMP(t, s.Src.Addr)
+		src := takeQMP(t, s, s.Src)
 		var mem struct {
 			BaseMemory int64 `json:"base-memory"`
 		}
@@ -265,7 +272,7 @@ func TestMachinePC(t *testing.T) {
 		if mem.BaseMemory != 64<<20 {
 			t.Errorf("base memory %d, want 64 MiB", mem.BaseMemory)
 		}
-		if st, _ := dialQMP(t, s.Dst.Addr).status(t); st != "inmigrate" {
+		if st, _ := takeQMP(t, s, s.Dst).status(t); st != "inmigrate" {
 			t.Errorf("dst: status %s, want inmigrate", st)
 		}
 	})
@@ -276,7 +283,7 @@ func TestMachinePC(t *testing.T) {
 func TestMigrateInside(t *testing.T) {
 	qemutest.Each(t, func(t *testing.T, gen string) {
 		s := start(t, Options{QEMU: qemutest.Require(t, gen).Path})
-		src, dst := dialQMP(t, s.Src.Addr), dialQMP(t, s.Dst.Addr)
+		src, dst := takeQMP(t, s, s.Src), takeQMP(t, s, s.Dst)
 		uri := fmt.Sprintf(`{"uri":"unix:%s"}`, filepath.Join(s.Dir, "mig.sock"))
 		dst.execute(t, "migrate-incoming", uri)
 		src.execute(t, "migrate", uri)
@@ -453,7 +460,7 @@ func TestStartingThreadMayEnd(t *testing.T) {
 		if !running(vm.Pid, r.s.Dir) {
 			t.Fatalf("%s (pid %d) died with the thread that called Start", vm.Name, vm.Pid)
 		}
-		dialQMP(t, vm.Addr)
+		takeQMP(t, r.s, vm)
 	}
 	if err := r.s.Close(); err != nil {
 		t.Fatal(err)

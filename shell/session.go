@@ -105,6 +105,11 @@ func (s *Session) Connect(ctx context.Context, name, addr string) (*Monitor, err
 	if err != nil {
 		return nil, err
 	}
+	return s.add(m)
+}
+
+// add registers a connected monitor and starts printing its events.
+func (s *Session) add(m *Monitor) (*Monitor, error) {
 	if err := s.mons.add(m); err != nil {
 		m.client.Close()
 		return nil, err
@@ -411,6 +416,19 @@ func (s *Session) useSandbox(ctx context.Context, sb *sandbox.Sandbox) error {
 		return err
 	}
 	for _, vm := range []sandbox.VM{sb.Src, sb.Dst} {
+		// The sandbox's own connection, greeting unread, when it has one:
+		// a second connect right after its probe left can be turned away.
+		if conn := sb.TakeConn(vm.Name); conn != nil {
+			dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+			c, err := qmp.NewClient(dctx, conn)
+			cancel()
+			if err == nil {
+				if _, err := s.add(&Monitor{Name: vm.Name, Addr: vm.Addr, client: c}); err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		if _, err := s.Connect(ctx, vm.Name, vm.Addr); err != nil {
 			return err
 		}

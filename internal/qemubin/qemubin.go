@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -192,27 +193,56 @@ func (e *NotQMPError) Error() string { return fmt.Sprintf("unexpected greeting %
 // not up yet gives an ordinary error, worth retrying; one that is not QMP
 // gives a *NotQMPError.
 func ProbeQMP(ctx context.Context, sock string, timeout time.Duration) error {
+	conn, err := ProbeQMPConn(ctx, sock, timeout)
+	if err == nil {
+		conn.Close()
+	}
+	return err
+}
+
+// ProbeQMPConn is ProbeQMP that keeps the connection: it is returned as
+// if nothing had been read from it, greeting included, so that a QMP
+// client can take it over. A QMP socket serves one client at a time, and
+// QEMU (7.2 and 10.0 alike, under load) can refuse, or close unanswered,
+// a client that connects right after another one left: handing over the
+// probe's connection avoids that second connect.
+func ProbeQMPConn(ctx context.Context, sock string, timeout time.Duration) (net.Conn, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", sock)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer conn.Close()
 	deadline := time.Now().Add(timeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
 	conn.SetReadDeadline(deadline)
 	br := bufio.NewReader(conn)
+	var seen []byte
 	for {
 		line, err := br.ReadBytes('\n')
+		seen = append(seen, line...)
 		switch {
 		case err != nil:
-			return err
+			conn.Close()
+			return nil, err
 		case bytes.HasPrefix(bytes.TrimSpace(line), []byte(`{"QMP":`)):
-			return nil
+			conn.SetReadDeadline(time.Time{})
+			// What the reader holds beyond the greeting is kept too.
+			rest, _ := br.Peek(br.Buffered())
+			return &replayConn{Conn: conn, r: io.MultiReader(bytes.NewReader(append(seen, rest...)), conn)}, nil
 		case !bytes.Contains(line, []byte(`"event"`)):
-			return &NotQMPError{Line: line}
+			conn.Close()
+			return nil, &NotQMPError{Line: line}
 		}
 	}
 }
+
+// replayConn is a connection whose first bytes were read already and are
+// read again.
+type replayConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *replayConn) Read(p []byte) (int, error) { return c.r.Read(p) }
