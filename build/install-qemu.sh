@@ -17,12 +17,33 @@ BPO_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# debian_uri prints the archive address the machine's own apt sources use
+# for Debian 12 (deb822 .sources or one-line .list), so that a machine
+# behind a local mirror keeps using it: no address is written here.
+debian_uri() {
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk '
+			/^[[:space:]]*$/ { if (deb && uri != "" && bookworm) { print uri; found = 1; exit } deb = 0; uri = ""; bookworm = 0; next }
+			/^Types:/ && / deb( |$)/ { deb = 1 }
+			/^URIs:/ { uri = $2 }
+			/^Suites:/ && / bookworm( |$)/ { bookworm = 1 }
+			END { if (!found && deb && uri != "" && bookworm) print uri }
+		' "$f"
+	done | head -1 | grep . && return 0
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk '$1 == "deb" { u = 2; if ($2 ~ /^\[/) { while (u <= NF && $u !~ /\]$/) u++; u++ } if ($(u + 1) == "bookworm") { print $u; exit } }' "$f"
+	done | head -1 | grep .
+}
+
 need_update=
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	echo "install-qemu: adding bookworm-backports to apt sources" >&2
-	sudo_ sh -c "cat > $BPO_LIST" <<'SRC'
+	uri=$(debian_uri) || { echo "install-qemu: no Debian 12 (bookworm) archive in the apt sources to add bookworm-backports from; add bookworm-backports yourself" >&2; exit 1; }
+	echo "install-qemu: adding bookworm-backports from $uri to apt sources" >&2
+	sudo_ sh -c "cat > $BPO_LIST" <<SRC
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $uri
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
