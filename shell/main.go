@@ -62,6 +62,7 @@ type Options struct {
 	NoEvents      bool
 	NoTips        bool
 	Trace         bool
+	TraceSecrets  bool
 	Timeout       time.Duration
 	CacheDir      string
 	QEMU          string // the sandbox's binary
@@ -155,7 +156,12 @@ func flags(o *Options, known []string) (*flag.FlagSet, []string) {
 		fs.BoolVar(&o.NoTips, "no-tips", false, "in the shell, print no tips (a legacy URI otherwise gets its -c form once per kind; scripts never print tips)")
 	})
 	fl.timeoutFlag(&o.Timeout)
-	add("trace", func() { fs.BoolVar(&o.Trace, "trace", false, "show every QMP request and reply on standard error") })
+	add("trace", func() {
+		fs.BoolVar(&o.Trace, "trace", false, "show every QMP request and reply on standard error, secrets (passwords, secret data) written as *** as in the history file")
+	})
+	add("trace-secrets", func() {
+		fs.BoolVar(&o.TraceSecrets, "trace-secrets", false, "with --trace, show secrets too")
+	})
 	fl.cacheFlag(&o.CacheDir)
 	add("dry-run", func() {
 		fs.BoolVar(&o.DryRun, "dry-run", false, "print the QMP each line means, one JSON per line, instead of sending it")
@@ -408,7 +414,7 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 		use = sb
 		banner = sandboxBanner(sb, o.Machine)
 	}
-	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, NoTips: o.NoTips, Trace: o.Trace, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, sx, known, nil)
+	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, NoTips: o.NoTips, Trace: o.Trace, TraceSecrets: o.TraceSecrets, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, sx, known, nil)
 	defer sess.Close()
 	sess.vars = vars
 	err := sess.connectAll(ctx, o.QMP)

@@ -33,3 +33,18 @@ func TestNamesLive(t *testing.T) {
 		}
 	})
 }
+
+// --trace writes secrets as the history file does; --trace-secrets shows
+// them.
+func TestTraceSecrets(t *testing.T) {
+	bin := qemutest.Require(t, qemutest.Gen100)
+	lines := []string{"-c", "set_password vnc hunter2", "-c", `{"execute":"human-monitor-command","arguments":{"command-line":"set_password vnc hunter3"}}`}
+	_, errOut, _ := sandboxRun(t, bin, "", append([]string{"--trace", "--keep-going"}, lines...)...)
+	if strings.Contains(errOut, "hunter") || !strings.Contains(errOut, `set_password vnc ***`) {
+		t.Errorf("--trace shows a secret, or no redacted request:\n%s", errOut)
+	}
+	_, errOut, _ = sandboxRun(t, bin, "", append([]string{"--trace", "--trace-secrets", "--keep-going"}, lines...)...)
+	if !strings.Contains(errOut, "hunter2") || !strings.Contains(errOut, "hunter3") {
+		t.Errorf("--trace-secrets hides a secret:\n%s", errOut)
+	}
+}

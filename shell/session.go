@@ -14,17 +14,21 @@ import (
 	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/qmp"
 	"github.com/hmpsh/hmpsh/sandbox"
+	"github.com/hmpsh/hmpsh/shell/redact"
 )
 
 // Config is what a session is told by the command line.
 type Config struct {
-	JSON     bool          // print raw QMP replies, one per line
-	NoEvents bool          // do not print QMP events
-	NoTips   bool          // the interactive shell prints no tips
-	Trace    bool          // show each request and reply on Err
-	Timeout  time.Duration // how long one QMP request may take
-	CacheDir string        // where schemas are cached; "" disables the cache
-	Out, Err io.Writer
+	JSON     bool // print raw QMP replies, one per line
+	NoEvents bool // do not print QMP events
+	NoTips   bool // the interactive shell prints no tips
+	Trace    bool // show each request and reply on Err
+	// TraceSecrets shows them with their secrets; without it they are
+	// redacted as the history file is.
+	TraceSecrets bool
+	Timeout      time.Duration // how long one QMP request may take
+	CacheDir     string        // where schemas are cached; "" disables the cache
+	Out, Err     io.Writer
 	// Poll is how often a waiting migrate asks query-migrate.
 	Poll time.Duration
 }
@@ -330,15 +334,15 @@ func (s *Session) call(ctx context.Context, m *Monitor, req qmp.Request) (json.R
 	}
 	if s.cfg.Trace {
 		data, _ := req.MarshalJSON()
-		s.out.errf("%s-> %s\n", s.tracePrefix(m), data)
+		s.trace(m, "->", data)
 	}
 	ret, err := m.client.Execute(cctx, req.Execute, args)
 	if s.cfg.Trace {
 		switch qe := qmpError(err); {
 		case qe != nil:
-			s.out.errf("%s<- %s\n", s.tracePrefix(m), qe)
+			s.trace(m, "<-", qe)
 		case err == nil:
-			s.out.errf("%s<- {\"return\":%s}\n", s.tracePrefix(m), compact(ret))
+			s.trace(m, "<-", []byte(`{"return":`+string(compact(ret))+`}`))
 		}
 	}
 	if err != nil {
@@ -347,11 +351,19 @@ func (s *Session) call(ctx context.Context, m *Monitor, req qmp.Request) (json.R
 	return ret, nil
 }
 
-func (s *Session) tracePrefix(m *Monitor) string {
-	if s.mons.several() {
-		return m.Name + " "
+// trace shows a request (->) or a reply (<-) on standard error. Secrets
+// in it are written as the history file writes them, unless
+// --trace-secrets asks to see them.
+func (s *Session) trace(m *Monitor, dir string, msg []byte) {
+	text := string(msg)
+	if !s.cfg.TraceSecrets {
+		text = redact.Line(text)
 	}
-	return ""
+	prefix := ""
+	if s.mons.several() {
+		prefix = m.Name + " "
+	}
+	s.out.errf("%s%s %s\n", prefix, dir, text)
 }
 
 func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) error {
@@ -362,11 +374,11 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 		defer cancel()
 		raw := tn.Requests[0].Raw
 		if s.cfg.Trace {
-			s.out.errf("%s-> %s\n", s.tracePrefix(m), raw)
+			s.trace(m, "->", raw)
 		}
 		reply, err := m.client.ExecuteRaw(cctx, raw)
 		if s.cfg.Trace && reply != nil {
-			s.out.errf("%s<- %s\n", s.tracePrefix(m), reply)
+			s.trace(m, "<-", reply)
 		}
 		if reply != nil {
 			s.pr.rawReply(reply)

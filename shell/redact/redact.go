@@ -113,6 +113,7 @@ func isIndex(s string) bool {
 
 // hmpLine redacts an HMP or QMP-style line.
 func hmpLine(line string) string {
+	line = looseValues(line)
 	words, err := split.Words(line)
 	if err != nil {
 		words = split.WordsLenient(line)

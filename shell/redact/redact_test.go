@@ -21,6 +21,16 @@ func TestLine(t *testing.T) {
 		{"set_password vnc ***", "set_password vnc ***"},
 		{"set_password vnc id=x,password=y", "set_password vnc ***"},
 		{"set_password protocol=vnc password=abc", "set_password protocol=vnc password=***"},
+		// Values the HMP word rules cut short (a quote after key=, escaped
+		// spaces): lines hmpsh rejects, read as a shell would.
+		{`human-monitor-command command-line="set_password vnc hunter2"`, `human-monitor-command command-line="set_password vnc ***"`},
+		{`human-monitor-command command-line='set_password vnc hunter2'`, `human-monitor-command command-line="set_password vnc ***"`},
+		{`human-monitor-command command-line=set_password\ vnc\ hunter2`, `human-monitor-command command-line="set_password vnc ***"`},
+		{`human-monitor-command command-line="set_password vnc hunter2`, `human-monitor-command command-line="set_password vnc ***"`},
+		{`@dst human-monitor-command command-line="change vnc password hunter2" # c`, `@dst human-monitor-command command-line="change vnc password ***" # c`},
+		{`human-monitor-command command-line='info version'`, `human-monitor-command command-line='info version'`},
+		{`object-add qom-type=secret id=s data="hunter2 x"`, `object-add qom-type=secret id=s data=***`},
+		{`migrate-set-parameters tls-creds=x password='a b c'`, `migrate-set-parameters tls-creds=x password=***`},
 		// @NAME
 		{"@dst set_password vnc secret123", "@dst set_password vnc ***"},
 		{"  @dst  set_password vnc x", "  @dst  set_password vnc ***"},
