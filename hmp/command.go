@@ -35,6 +35,13 @@ type Command struct {
 	// Wait marks commands that, run for real, wait for what they started
 	// unless asked not to (migrate without -d).
 	Wait func(c *Call) bool
+	// QEMUText: in text output the command shows what the connected QEMU's
+	// own HMP prints for it (sent as human-monitor-command with the
+	// command's name): its layout is QEMU's, and it changes between
+	// versions (QEMU 10.2 rewrote info migrate's), so hmpsh follows the
+	// QEMU it talks to rather than a copy of one version's. JSON output
+	// and --dry-run keep the QMP command.
+	QEMUText bool
 }
 
 // Example is a line with what it shows.

@@ -23,6 +23,12 @@ func withFormat(c *Command, f func(json.RawMessage) (string, error)) *Command {
 	return c
 }
 
+// qemuText makes a command show the connected QEMU's own HMP text.
+func qemuText(c *Command) *Command {
+	c.QEMUText = true
+	return c
+}
+
 func simple(name, qmpName, short string, aliases ...string) *Command {
 	return &Command{
 		Name:     name,
@@ -141,9 +147,9 @@ anything is sent.`,
 			},
 			Translate: translateSetParameter,
 		},
-		withFormat(simple("info migrate", "query-migrate", "show the migration's status and statistics"), formatKeyValues),
-		withFormat(simple("info migrate_capabilities", "query-migrate-capabilities", "show the migration capabilities"), formatCapabilities),
-		withFormat(simple("info migrate_parameters", "query-migrate-parameters", "show the migration parameters"), formatKeyValues),
+		qemuText(simple("info migrate", "query-migrate", "show the migration's status and statistics")),
+		qemuText(simple("info migrate_capabilities", "query-migrate-capabilities", "show the migration capabilities")),
+		qemuText(simple("info migrate_parameters", "query-migrate-parameters", "show the migration parameters")),
 		withFormat(simple("info status", "query-status", "show whether the VM runs"), formatStatus),
 		simple("stop", "stop", "pause the VM"),
 		simple("cont", "cont", "resume the VM", "c"),

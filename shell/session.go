@@ -385,21 +385,13 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 		}
 		return monitorErr(m, err)
 	case hmp.Passthrough:
-		ret, err := s.call(ctx, m, tn.Requests[0])
-		if err != nil {
-			return err
-		}
-		var out string
-		if err := json.Unmarshal(ret, &out); err != nil {
-			return fmt.Errorf("human-monitor-command: reply is not text: %s", ret)
-		}
-		out = strings.ReplaceAll(out, "\r\n", "\n")
-		failed := qmp.HMPFailure(out)
-		// In JSON, the reply is the result whatever it says.
-		if failed == nil || s.cfg.JSON {
-			s.pr.hmpOutput(ret, out)
-		}
-		return failed
+		return s.passthrough(ctx, m, tn.Requests[0])
+	}
+	if tn.Command != nil && tn.Command.QEMUText && !s.cfg.JSON {
+		// Text as QEMU's own HMP prints it, from the QEMU itself.
+		req := qmp.Request{Execute: "human-monitor-command", Arguments: qmp.Object{{Name: "command-line", Value: qmp.Str(tn.Command.Name)}}}
+		s.sent = []qmp.Request{req}
+		return s.passthrough(ctx, m, req)
 	}
 	for _, req := range tn.Requests {
 		ret, err := s.call(ctx, m, req)
@@ -415,6 +407,26 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 		return s.waitMigration(ctx, m)
 	}
 	return nil
+}
+
+// passthrough runs an HMP command line with human-monitor-command and
+// prints what QEMU printed; an HMP error in it fails the line.
+func (s *Session) passthrough(ctx context.Context, m *Monitor, req qmp.Request) error {
+	ret, err := s.call(ctx, m, req)
+	if err != nil {
+		return err
+	}
+	var out string
+	if err := json.Unmarshal(ret, &out); err != nil {
+		return fmt.Errorf("human-monitor-command: reply is not text: %s", ret)
+	}
+	out = strings.ReplaceAll(out, "\r\n", "\n")
+	failed := qmp.HMPFailure(out)
+	// In JSON, the reply is the result whatever it says.
+	if failed == nil || s.cfg.JSON {
+		s.pr.hmpOutput(ret, out)
+	}
+	return failed
 }
 
 // useSandbox connects a sandbox's QEMUs as monitors src and dst, defines
