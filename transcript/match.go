@@ -200,8 +200,12 @@ const (
 
 func (p pattern) subCost(line string) int {
 	first, last := p.parts[0], p.parts[len(p.parts)-1]
-	if commonPrefix(strings.TrimLeft(first, " \t"), strings.TrimLeft(line, " \t")) >= 3 || commonSuffix(last, line) >= 3 {
-		return costChange
+	shared := max(commonPrefix(strings.TrimLeft(first, " \t"), strings.TrimLeft(line, " \t")), commonSuffix(last, line))
+	if shared >= 3 {
+		// The more two lines share, the likelier one is the other changed:
+		// "max-bandwidth: 512 MiB" becomes "max-bandwidth: 536870912
+		// bytes/second", not "max-cpu-throttle: 99".
+		return costChange + 8 - min(shared-3, 8)
 	}
 	return costReplace
 }

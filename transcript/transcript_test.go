@@ -938,3 +938,20 @@ func TestLooksLike(t *testing.T) {
 		}
 	}
 }
+
+// Of two actual lines that could be the changed one, Update takes the one
+// that shares more with it.
+func TestUpdatePicksTheLikelierChange(t *testing.T) {
+	f, err := Parse("t.hmpt", strings.NewReader("(src) info migrate_parameters\n...\nmax-bandwidth: 536870912 (512.0 MiB/s)\n...\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := f.Entries[0]
+	got := []string{"announce-max: 550 ms", "max-cpu-throttle: 99", "max-bandwidth: 536870912 bytes/second", "tls-authz: ''"}
+	f.Update(map[*Entry][]string{e: got}, nil, nil)
+	var b strings.Builder
+	f.WriteTo(&b)
+	if want := "(src) info migrate_parameters\n...\nmax-bandwidth: 536870912 bytes/second\n...\n"; b.String() != want {
+		t.Errorf("updated to\n%s\nwant\n%s", b.String(), want)
+	}
+}
