@@ -5,8 +5,9 @@
 //
 // The client keeps the four-method shape of go-qemu's qmp.Monitor (see
 // qmp/goqemu) but fixes what hmpsh cannot live with there: replies of any
-// size (query-qmp-schema is ~300 KB), events that never hold up replies, a
-// context on every call, and QMP error classes kept.
+// size up to a cap per message (query-qmp-schema is ~300 KB; Dialer), events
+// that never hold up replies, a context on every call, and QMP error classes
+// kept.
 package qmp
 
 import (
@@ -96,10 +97,43 @@ type callResult struct {
 	err error           // *Error, or the connection's failure
 }
 
+// DefaultMaxMessage is the longest message from QEMU a Client takes when
+// its Dialer says nothing else: far above the longest real one
+// (query-qmp-schema, about 300 KB), low enough that a monitor sending
+// without end fails instead of taking all the memory there is.
+const DefaultMaxMessage = 64 << 20
+
+// Dialer holds the options of a connection. The zero value is ready to
+// use; Dial and NewClient are its methods on a zero Dialer.
+type Dialer struct {
+	// MaxMessage caps one message from QEMU, greeting included, in bytes
+	// (DefaultMaxMessage when 0); the white space before a message counts
+	// with it. A longer one fails the connection with a
+	// *MessageTooLargeError: the client never holds more than a few times
+	// this much of what QEMU sends.
+	MaxMessage int64
+}
+
+func (d Dialer) maxMessage() int64 {
+	if d.MaxMessage > 0 {
+		return d.MaxMessage
+	}
+	return DefaultMaxMessage
+}
+
 // Dial connects to a QMP monitor at addr (see ParseAddress), reads the
 // greeting and negotiates capabilities. ctx bounds all of that; a monitor
 // that does not greet fails with ctx's error.
-func Dial(ctx context.Context, addr string) (*Client, error) {
+func Dial(ctx context.Context, addr string) (*Client, error) { return Dialer{}.Dial(ctx, addr) }
+
+// NewClient runs the QMP handshake over an established connection and takes
+// ownership of it (it is closed on failure and by Close).
+func NewClient(ctx context.Context, conn net.Conn) (*Client, error) {
+	return Dialer{}.NewClient(ctx, conn)
+}
+
+// Dial is the package's Dial with d's options.
+func (dl Dialer) Dial(ctx context.Context, addr string) (*Client, error) {
 	network, address, err := ParseAddress(addr)
 	if err != nil {
 		return nil, err
@@ -107,7 +141,7 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 	var d net.Dialer
 	wait := 50 * time.Millisecond
 	for start := time.Now(); ; {
-		c, err := dialOnce(ctx, &d, network, address)
+		c, err := dl.dialOnce(ctx, &d, network, address)
 		if err == nil {
 			return c, nil
 		}
@@ -135,22 +169,21 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 }
 
 // dialOnce connects and runs the handshake once.
-func dialOnce(ctx context.Context, d *net.Dialer, network, address string) (*Client, error) {
+func (dl Dialer) dialOnce(ctx context.Context, d *net.Dialer, network, address string) (*Client, error) {
 	conn, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
-	return NewClient(ctx, conn)
+	return dl.NewClient(ctx, conn)
 }
 
 // closedRetry is how long Dial tries again a monitor that closes the
 // connection before its greeting.
 const closedRetry = 5 * time.Second
 
-// NewClient runs the QMP handshake over an established connection and takes
-// ownership of it (it is closed on failure and by Close).
-func NewClient(ctx context.Context, conn net.Conn) (*Client, error) {
-	dec := json.NewDecoder(conn)
+// NewClient is the package's NewClient with d's options.
+func (dl Dialer) NewClient(ctx context.Context, conn net.Conn) (*Client, error) {
+	dec := newDecoder(conn, dl.maxMessage())
 	g, err := readGreeting(ctx, conn, dec)
 	if err != nil {
 		conn.Close()
@@ -235,7 +268,7 @@ func (c *Client) negotiate(ctx context.Context) error {
 	}
 }
 
-func readGreeting(ctx context.Context, conn net.Conn, dec *json.Decoder) (Greeting, error) {
+func readGreeting(ctx context.Context, conn net.Conn, dec *decoder) (Greeting, error) {
 	// A read cannot take a context; a deadline in the past wakes it.
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
@@ -257,7 +290,7 @@ func readGreeting(ctx context.Context, conn net.Conn, dec *json.Decoder) (Greeti
 	var err error
 	for {
 		var raw json.RawMessage
-		if err = dec.Decode(&raw); err != nil {
+		if raw, err = dec.next(); err != nil {
 			break
 		}
 		var probe struct {
@@ -540,12 +573,13 @@ type wireMessage struct {
 	} `json:"timestamp"`
 }
 
-// readLoop is the only reader of the socket. A json.Decoder has no line or
-// message size limit, so a 300 KB schema reply is just another message.
-func (c *Client) readLoop(dec *json.Decoder) {
+// readLoop is the only reader of the socket. Messages are read whole
+// whatever their layout (QEMU's pretty=on spreads one over many lines), up
+// to the Dialer's MaxMessage: a 300 KB schema reply is just another message.
+func (c *Client) readLoop(dec *decoder) {
 	for {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
+		raw, err := dec.next()
+		if err != nil {
 			c.shutdown(err)
 			return
 		}
@@ -636,6 +670,8 @@ func (c *Client) shutdown(readErr error) {
 		cause.how, cause.eof = "by QEMU", true
 	case errors.Is(readErr, io.ErrUnexpectedEOF):
 		cause.how, cause.showCause = "by QEMU in the middle of a message", true
+	case isTooLarge(readErr):
+		cause.how, cause.showCause = "by client", true
 	default:
 		cause.showCause = true
 		if _, ok := errors.AsType[*json.SyntaxError](readErr); ok {

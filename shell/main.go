@@ -64,6 +64,7 @@ type Options struct {
 	Trace         bool
 	TraceSecrets  bool
 	Timeout       time.Duration
+	MaxMessage    int64 // --max-message, bytes
 	CacheDir      string
 	QEMU          string // the sandbox's binary
 	Machine       string // the sandbox's -machine
@@ -156,6 +157,7 @@ func flags(o *Options, known []string) (*flag.FlagSet, []string) {
 		fs.BoolVar(&o.NoTips, "no-tips", false, "in the shell, print no tips (a legacy URI otherwise gets its -c form once per kind; scripts never print tips)")
 	})
 	fl.timeoutFlag(&o.Timeout)
+	fl.maxMessageFlag(&o.MaxMessage)
 	add("trace", func() {
 		fs.BoolVar(&o.Trace, "trace", false, "show every QMP request and reply on standard error, secrets (passwords, secret data) written as *** as in the history file")
 	})
@@ -414,7 +416,7 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 		use = sb
 		banner = sandboxBanner(sb, o.Machine)
 	}
-	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, NoTips: o.NoTips, Trace: o.Trace, TraceSecrets: o.TraceSecrets, Timeout: o.Timeout, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, sx, known, nil)
+	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, NoTips: o.NoTips, Trace: o.Trace, TraceSecrets: o.TraceSecrets, Timeout: o.Timeout, MaxMessage: o.MaxMessage, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, sx, known, nil)
 	defer sess.Close()
 	sess.vars = vars
 	err := sess.connectAll(ctx, o.QMP)

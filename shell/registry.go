@@ -18,7 +18,9 @@ type MonitorError struct {
 	Err  error
 }
 
-func (e *MonitorError) Error() string { return fmt.Sprintf("monitor %s: %v", e.Name, e.Err) }
+func (e *MonitorError) Error() string {
+	return fmt.Sprintf("monitor %s: %v%s", e.Name, e.Err, limitHint(e.Err))
+}
 func (e *MonitorError) Unwrap() error { return e.Err }
 
 // Monitor is one connected QEMU.
@@ -208,8 +210,8 @@ func (m *Monitor) up() error {
 }
 
 // dial connects to a monitor; the caller adds it.
-func dial(ctx context.Context, name, addr string) (*Monitor, error) {
-	c, err := qmp.Dial(ctx, addr)
+func dial(ctx context.Context, d qmp.Dialer, name, addr string) (*Monitor, error) {
+	c, err := d.Dial(ctx, addr)
 	if err != nil {
 		return nil, &MonitorError{Name: name, Err: err}
 	}

@@ -31,6 +31,9 @@ type Config struct {
 	Out, Err     io.Writer
 	// Poll is how often a waiting migrate asks query-migrate.
 	Poll time.Duration
+	// MaxMessage caps one QMP message from a monitor (qmp.Dialer); 0 for
+	// qmp.DefaultMaxMessage.
+	MaxMessage int64
 }
 
 // Session runs lines: every mode (the shell, -c, -f, standard input and
@@ -105,7 +108,7 @@ func (s *Session) Connect(ctx context.Context, name, addr string) (*Monitor, err
 	}
 	dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	m, err := dial(dctx, name, addr)
+	m, err := dial(dctx, s.dialer(), name, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +140,7 @@ func (s *Session) watch(m *Monitor) {
 	}
 	// A monitor hmpsh closed itself (.disconnect, the end) is not news.
 	if err := m.client.Err(); err != nil && !s.mons.wasClosed(m) {
-		s.errf("hmpsh: monitor %s lost: %v\n", m.Name, err)
+		s.errf("hmpsh: monitor %s lost: %v%s\n", m.Name, err, limitHint(err))
 	}
 }
 
@@ -444,7 +447,7 @@ func (s *Session) useSandbox(ctx context.Context, sb *sandbox.Sandbox) error {
 		// a second connect right after its probe left can be turned away.
 		if conn := sb.TakeConn(vm.Name); conn != nil {
 			dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-			c, err := qmp.NewClient(dctx, conn)
+			c, err := s.dialer().NewClient(dctx, conn)
 			cancel()
 			if err == nil {
 				if _, err := s.add(&Monitor{Name: vm.Name, Addr: vm.Addr, client: c}); err != nil {

@@ -1,0 +1,108 @@
+package shell
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A fake QMP monitor, only for faults real QEMU cannot be made to produce
+// (a message without end, a storm of events before one reply).
+
+const fakeGreeting = `{"QMP": {"version": {"qemu": {"micro": 0, "minor": 0, "major": 99}, "package": "fake"}, "capabilities": []}}` + "\r\n"
+
+// fakeQMP serves every connection to a new unix socket with serve, in a
+// goroutine of its own, and returns the address to dial.
+func fakeQMP(t *testing.T, serve func(conn net.Conn, r *bufio.Reader)) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fake.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				serve(conn, bufio.NewReader(conn))
+			}()
+		}
+	}()
+	return "unix:" + path
+}
+
+// fakeRequest reads one request: its command and id; false once the
+// client has gone.
+func fakeRequest(r *bufio.Reader) (cmd string, id json.RawMessage, ok bool) {
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return "", nil, false
+	}
+	var req struct {
+		Execute string          `json:"execute"`
+		ID      json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(line, &req) != nil {
+		return "", nil, false
+	}
+	return req.Execute, req.ID, true
+}
+
+// writeEndless writes head, then 'x' until the client hangs up.
+func writeEndless(w io.Writer, head string) {
+	if _, err := io.WriteString(w, head); err != nil {
+		return
+	}
+	block := bytes.Repeat([]byte("x"), 64<<10)
+	for {
+		if _, err := w.Write(block); err != nil {
+			return
+		}
+	}
+}
+
+// A monitor that sends a message without end fails with the limit named
+// and the flag that raises it, whether it is the greeting or a reply
+// (here the first a line asks for, the schema), and exit status 2.
+func TestMaxMessage(t *testing.T) {
+	greeting := fakeQMP(t, func(conn net.Conn, _ *bufio.Reader) {
+		writeEndless(conn, `{"QMP": {"version": {"qemu": {"micro": 0, "minor": 0, "major": 99}, "package": "`)
+	})
+	reply := fakeQMP(t, func(conn net.Conn, r *bufio.Reader) {
+		io.WriteString(conn, fakeGreeting)
+		for {
+			cmd, id, ok := fakeRequest(r)
+			if !ok {
+				return
+			}
+			if cmd == "qmp_capabilities" {
+				io.WriteString(conn, `{"return": {}, "id": `+string(id)+"}\r\n")
+				continue
+			}
+			writeEndless(conn, `{"return": "`)
+			return
+		}
+	})
+	for _, tt := range []struct {
+		addr, want string
+	}{
+		{greeting, "hmpsh: monitor qemu: qmp: " + greeting + ": reading the QMP greeting: QEMU sent a message longer than 1 MiB, the limit for one QMP message (hmpsh --max-message SIZE raises the limit)\n"},
+		{reply, "-c:1: monitor qemu: reading the QMP schema: qmp: query-qmp-schema: connection closed by client: QEMU sent a message longer than 1 MiB, the limit for one QMP message (hmpsh --max-message SIZE raises the limit)\n"},
+	} {
+		var out, errOut bytes.Buffer
+		code := Main([]string{"--qmp", tt.addr, "--cache-dir", "", "--max-message", "1M", "-c", "info status"}, strings.NewReader(""), &out, &errOut)
+		if code != ExitMonitor || !strings.Contains(errOut.String(), tt.want) || out.Len() != 0 {
+			t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant exit 2 and stderr with:\n%s", code, out.String(), errOut.String(), tt.want)
+		}
+	}
+}
