@@ -5,9 +5,9 @@
 //
 // The client keeps the four-method shape of go-qemu's qmp.Monitor (see
 // qmp/goqemu) but fixes what hmpsh cannot live with there: replies of any
-// size up to a cap per message (query-qmp-schema is ~300 KB; Dialer), events
-// that never hold up replies, a context on every call, and QMP error classes
-// kept.
+// size up to a cap per message (query-qmp-schema is ~300 KB; Dialer), no
+// event lost (a slow reader of events slows the connection down instead),
+// a context on every call, and QMP error classes kept.
 package qmp
 
 import (
@@ -28,9 +28,11 @@ import (
 	"time"
 )
 
-// EventBufferSize is how many events a Client holds for a slow reader. When
-// the buffer is full the oldest event is dropped and counted (Dropped): the
-// reply path never waits for the event reader.
+// EventBufferSize is how many events a Client holds for a slow reader.
+// When they are all unread the client stops reading the connection until
+// the reader takes one: QEMU keeps what it sends meanwhile, and nothing is
+// dropped. Replies behind those events wait as well, so a client's events
+// must be read, if only to be thrown away.
 const EventBufferSize = 256
 
 // Greeting is what QEMU announces on connect.
@@ -80,9 +82,15 @@ type Client struct {
 	closed    *closedError            // how the connection ended
 	err       error                   // closed, with the calls it cut short
 
-	events  chan Event
-	dropped atomic.Uint64
-	done    chan struct{}
+	events chan Event
+	// delivered counts the events put in events; only the reader uses it.
+	delivered uint64
+	// negotiated is set once the handshake is over: before, nobody can
+	// read events yet, and the reader does not wait for one.
+	negotiated atomic.Bool
+	quit       chan struct{} // closed by Close: the reader waits for nobody
+	quitOnce   sync.Once
+	done       chan struct{}
 }
 
 type pendingCall struct {
@@ -92,9 +100,10 @@ type pendingCall struct {
 }
 
 type callResult struct {
-	ret json.RawMessage // the "return" member
-	msg json.RawMessage // the whole reply
-	err error           // *Error, or the connection's failure
+	ret    json.RawMessage // the "return" member
+	msg    json.RawMessage // the whole reply
+	err    error           // *Error, or the connection's failure
+	events uint64          // how many events came before it (Mark)
 }
 
 // DefaultMaxMessage is the longest message from QEMU a Client takes when
@@ -195,6 +204,7 @@ func (dl Dialer) NewClient(ctx context.Context, conn net.Conn) (*Client, error) 
 		wsem:     make(chan struct{}, 1),
 		pending:  make(map[string]*pendingCall),
 		events:   make(chan Event, EventBufferSize),
+		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 	go c.readLoop(dec)
@@ -202,6 +212,7 @@ func (dl Dialer) NewClient(ctx context.Context, conn net.Conn) (*Client, error) 
 		c.Close()
 		return nil, fmt.Errorf("negotiating capabilities: %w", err)
 	}
+	c.negotiated.Store(true)
 	return c, nil
 }
 
@@ -324,12 +335,12 @@ func readGreeting(ctx context.Context, conn net.Conn, dec *decoder) (Greeting, e
 // Greeting returns what QEMU announced on connect.
 func (c *Client) Greeting() Greeting { return c.greeting }
 
-// Events returns the channel of events, closed when the connection is down.
-// There is one channel per Client: events are not copied to several readers.
+// Events returns the channel of events, closed when the connection is down
+// (after the events that came before). There is one channel per Client:
+// events are not copied to several readers. It must be read: past
+// EventBufferSize unread events the client stops reading the connection,
+// replies included, until it is.
 func (c *Client) Events() <-chan Event { return c.events }
-
-// Dropped counts the events discarded because nobody read them in time.
-func (c *Client) Dropped() uint64 { return c.dropped.Load() }
 
 // Done is closed when the connection is down; Err then says why.
 func (c *Client) Done() <-chan struct{} { return c.done }
@@ -349,6 +360,7 @@ func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closing = true
 	c.mu.Unlock()
+	c.quitOnce.Do(func() { close(c.quit) })
 	err := c.conn.Close()
 	<-c.done
 	if errors.Is(err, net.ErrClosed) {
@@ -494,6 +506,7 @@ func (c *Client) roundTrip(ctx context.Context, command string, build func(id st
 
 	select {
 	case r := <-call.reply:
+		setMark(ctx, r.events)
 		if r.msg == nil {
 			return callResult{}, r.err // the connection's failure
 		}
@@ -502,6 +515,7 @@ func (c *Client) roundTrip(ctx context.Context, command string, build func(id st
 		c.forget(id)
 		select {
 		case r := <-call.reply: // arrived in the meantime: better late than lost
+			setMark(ctx, r.events)
 			if r.msg == nil {
 				return callResult{}, r.err
 			}
@@ -603,28 +617,30 @@ func (c *Client) readLoop(dec *decoder) {
 	}
 }
 
+// deliverEvent waits until the reader of Events has room for ev: reading
+// the connection waits with it, and QEMU keeps what it sends meanwhile
+// (hmpsh printing 100,000 events to a file lost up to 61 % of them when
+// the oldest were dropped instead). Two exceptions, where nobody can
+// read: during the handshake (QEMU sends no events then; an odd one
+// beyond the buffer is dropped), and after Close.
 func (c *Client) deliverEvent(ev Event) {
-	select {
-	case c.events <- ev:
+	if !c.negotiated.Load() {
+		select {
+		case c.events <- ev:
+			c.delivered++
+		default:
+		}
 		return
-	default:
-	}
-	// Full: drop the oldest, since a late reader cares most about the latest
-	// state. This goroutine is the only sender, so a slot is now free.
-	select {
-	case <-c.events:
-		c.dropped.Add(1)
-	default:
 	}
 	select {
 	case c.events <- ev:
-	default:
-		c.dropped.Add(1)
+		c.delivered++
+	case <-c.quit:
 	}
 }
 
 func (c *Client) deliverReply(m wireMessage, raw json.RawMessage) {
-	r := callResult{ret: m.Return, msg: raw}
+	r := callResult{ret: m.Return, msg: raw, events: c.delivered}
 	if m.Error != nil {
 		r.err = m.Error
 	}
@@ -698,7 +714,7 @@ func (c *Client) shutdown(readErr error) {
 	c.mu.Unlock()
 
 	for _, p := range inflight {
-		p.reply <- callResult{err: fmt.Errorf("qmp: %s: %w", p.command, cause)}
+		p.reply <- callResult{err: fmt.Errorf("qmp: %s: %w", p.command, cause), events: c.delivered}
 	}
 	c.conn.Close()
 	close(c.events)

@@ -36,6 +36,8 @@ type Monitor struct {
 	loading sync.Mutex
 	// events are the latest events, for .wait event.
 	events eventLog
+	// shown counts the events watch has been through.
+	shown eventCursor
 }
 
 // loadedTarget is the monitor's target if it is known already, else nil.

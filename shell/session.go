@@ -126,17 +126,18 @@ func (s *Session) add(m *Monitor) (*Monitor, error) {
 	return m, nil
 }
 
-// watch prints m's events as they come and reports its loss at once.
+// watch prints m's events as they come and reports its loss at once. The
+// client waits for it (none is dropped), and lines wait for it to print
+// the events that came before their reply (m.shown).
 func (s *Session) watch(m *Monitor) {
 	defer s.wg.Done()
+	defer m.shown.end()
 	for ev := range m.client.Events() {
 		m.events.add(ev)
 		if !s.cfg.NoEvents {
 			s.pr.event(m, s.mons.several(), ev)
 		}
-	}
-	if n := m.client.Dropped(); n > 0 {
-		s.errf("hmpsh: monitor %s: %d events dropped (read too slowly)\n", m.Name, n)
+		m.shown.advance()
 	}
 	// A monitor hmpsh closed itself (.disconnect, the end) is not news.
 	if err := m.client.Err(); err != nil && !s.mons.wasClosed(m) {
@@ -339,7 +340,9 @@ func (s *Session) call(ctx context.Context, m *Monitor, req qmp.Request) (json.R
 		data, _ := req.MarshalJSON()
 		s.trace(m, "->", data)
 	}
-	ret, err := m.client.Execute(cctx, req.Execute, args)
+	var mark qmp.Mark
+	ret, err := m.client.Execute(qmp.WithMark(cctx, &mark), req.Execute, args)
+	s.eventsFirst(ctx, m, &mark)
 	if s.cfg.Trace {
 		switch qe := qmpError(err); {
 		case qe != nil:
@@ -379,7 +382,9 @@ func (s *Session) execute(ctx context.Context, m *Monitor, tn *hmp.Translation) 
 		if s.cfg.Trace {
 			s.trace(m, "->", raw)
 		}
-		reply, err := m.client.ExecuteRaw(cctx, raw)
+		var mark qmp.Mark
+		reply, err := m.client.ExecuteRaw(qmp.WithMark(cctx, &mark), raw)
+		s.eventsFirst(ctx, m, &mark)
 		if s.cfg.Trace && reply != nil {
 			s.trace(m, "<-", reply)
 		}

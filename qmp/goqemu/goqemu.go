@@ -39,7 +39,6 @@ type Monitor struct {
 
 	mu     sync.Mutex
 	client *qmp.Client
-	pumped bool // the event pump of client runs
 
 	// subMu guards subs apart from mu: the pump holds it while a slow
 	// reader takes an event, and Run must not wait for that.
@@ -49,7 +48,7 @@ type Monitor struct {
 }
 
 // Dropped counts the events subscribers missed because their buffer was
-// full (the client's own drops are qmp.Client.Dropped).
+// full (the client itself drops none).
 func (m *Monitor) Dropped() uint64 { return m.dropped.Load() }
 
 type subscriber struct {
@@ -62,7 +61,12 @@ type subscriber struct {
 func New(addr string) *Monitor { return &Monitor{addr: addr} }
 
 // Wrap returns a Monitor over a connected client; Connect does nothing then.
-func Wrap(c *qmp.Client) *Monitor { return &Monitor{client: c} }
+// The Monitor reads the client's events from now on (see Events).
+func Wrap(c *qmp.Client) *Monitor {
+	m := &Monitor{client: c}
+	go m.pump(c)
+	return m
+}
 
 // Client returns the underlying client, nil before Connect.
 func (m *Monitor) Client() *qmp.Client {
@@ -98,7 +102,8 @@ func (m *Monitor) Connect() error {
 	if err != nil {
 		return err
 	}
-	m.client, m.pumped = c, false
+	m.client = c
+	go m.pump(c)
 	return nil
 }
 
@@ -128,21 +133,18 @@ func (m *Monitor) Run(command []byte) ([]byte, error) {
 	return out, nil
 }
 
-// Events returns a channel of the monitor's events until ctx ends or the
-// connection does; then the channel is closed. Every call gets every event:
-// qemu.NewDomain takes one stream for itself. Each reader has its own
-// buffer of qmp.EventBufferSize events, so a reader that does not keep up
-// holds up neither Run nor the other readers (reading one stream to its end
-// before the next is common); past its buffer it misses events, counted in
-// Dropped.
+// Events returns a channel of the monitor's events from now on, until ctx
+// ends or the connection does; then the channel is closed. Every call gets
+// every event: qemu.NewDomain takes one stream for itself. The events of a
+// connection are read from the start, and those nobody asked for are
+// thrown away, as go-qemu's SocketMonitor does: the client waits for its
+// events to be read, and Run must not wait for a reader that does not
+// exist. Each reader has its own buffer of qmp.EventBufferSize events, so
+// a reader that does not keep up holds up neither Run nor the other
+// readers (reading one stream to its end before the next is common); past
+// its buffer it misses events, counted in Dropped.
 func (m *Monitor) Events(ctx context.Context) (<-chan gqmp.Event, error) {
-	m.mu.Lock()
-	c := m.client
-	startPump := c != nil && !m.pumped
-	if startPump {
-		m.pumped = true
-	}
-	m.mu.Unlock()
+	c := m.Client()
 	if c == nil {
 		return nil, ErrNotConnected
 	}
@@ -159,9 +161,6 @@ func (m *Monitor) Events(ctx context.Context) (<-chan gqmp.Event, error) {
 	m.subs[s] = struct{}{}
 	m.subMu.Unlock()
 	context.AfterFunc(ctx, func() { m.unsubscribe(s) })
-	if startPump {
-		go m.pump(c)
-	}
 	return s.ch, nil
 }
 
