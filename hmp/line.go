@@ -346,6 +346,30 @@ func (sx *Syntax) unknownBuiltin(name string) error {
 	return fmt.Errorf("%s; hmpsh's commands: %s", msg, strings.Join(names, ", "))
 }
 
+// afterJSON is the error for what follows a line's JSON value (tail, a
+// suffix of raw) when it is not a comment. Bytes that cannot be seen are
+// named: a NUL at the end of a line (a C string's end written out) read
+// "more than one value" and left nothing to look for.
+func afterJSON(raw, tail string) error {
+	lead := 0
+	for split.IsSpace(tail[lead]) {
+		lead++
+	}
+	col := len(raw) - len(tail) + lead + 1 // 1-based, in bytes
+	rest := split.TrimSpace(tail)
+	switch c := rest[0]; {
+	case c == 0:
+		return fmt.Errorf(`JSON line: a NUL byte (\x00) after the JSON value at column %d`, col)
+	case c < ' ' || c == 0x7f:
+		return fmt.Errorf(`JSON line: a control byte (\x%02x) after the JSON value at column %d`, c, col)
+	}
+	show := rest
+	if len(show) > 20 {
+		show = show[:20] + "..."
+	}
+	return fmt.Errorf("JSON line: more than one value: %q at column %d (a comment after it starts with #)", show, col)
+}
+
 // parseJSON reads a line of JSON: one object, then perhaps a comment.
 func (sx *Syntax) parseJSON(ln *Line, body string) error {
 	ln.Kind = QMPJSON
@@ -365,7 +389,7 @@ func (sx *Syntax) parseJSON(ln *Line, body string) error {
 	case rest[0] == '#':
 		ln.Comment = rest
 	default:
-		return fmt.Errorf("JSON line: more than one value")
+		return afterJSON(ln.Raw, body[end:])
 	}
 	name := req.Execute
 	if name == nil {

@@ -143,7 +143,11 @@ func TestParseErrors(t *testing.T) {
 		{".use a b", `.use: extraneous characters at the end of line: "b"`},
 		{"migrate -x tcp:h:1", "migrate: unsupported option -x"},
 		{`info "status`, "unterminated string"},
-		{`{"execute":"stop"} junk`, "JSON line: more than one value"},
+		{`{"execute":"stop"} junk`, `JSON line: more than one value: "junk" at column 20 (a comment after it starts with #)`},
+		{"{\"execute\":\"stop\"}\x00", `JSON line: a NUL byte (\x00) after the JSON value at column 19`},
+		{"@src {\"execute\":\"stop\"} \x00 \n", `JSON line: a NUL byte (\x00) after the JSON value at column 25`},
+		{"{\"execute\":\"stop\"}\x1b[A", `JSON line: a control byte (\x1b) after the JSON value at column 19`},
+		{`{"execute":"stop"}{"execute":"cont"}`, `JSON line: more than one value: "{\"execute\":\"cont\"}" at column 19`},
 		{`{"execute":`, "JSON line: unexpected EOF"},
 	} {
 		_, err := sx.Parse(tt.line, target)

@@ -297,6 +297,7 @@ func TestLineErrors(t *testing.T) {
 		{"@a/b info status", "@a/b: not a monitor name"},
 		{".use", ".use: missing argument NAME; usage: .use NAME"},
 		{`{"execute":"stop"} x`, "JSON line: more than one value"},
+		{"{\"execute\":\"stop\"}\x00", `JSON line: a NUL byte (\x00) after the JSON value at column 19`},
 	} {
 		var out, errOut bytes.Buffer
 		code := Main([]string{"--dry-run", "-c", "stop", "-c", tt.line}, strings.NewReader(""), &out, &errOut)
