@@ -29,6 +29,7 @@ const dryRunLines = 100_000
 //
 //	ratio             hmpsh-s / floor-s
 //	hmpsh-s, floor-s  wall seconds per run
+//	hmpsh-cpu-s, floor-cpu-s  processor seconds per run (user and system)
 //	hmpsh-maxrss-KiB, floor-maxrss-KiB  peak resident set (ru_maxrss)
 //
 // ns/op is the sum of one run of each plus the harness's own work between
@@ -46,46 +47,8 @@ func BenchmarkDryRun100k(b *testing.B) {
 
 	hmpshCmd := []string{hmpsh, "--dry-run", "-f", in}
 	floorCmd := []string{floor, in}
-	hmpshOut := filepath.Join(dir, "hmpsh.out")
-	floorOut := filepath.Join(dir, "floor.out")
-
-	// One untimed run of each, which also warms the page cache.
-	if _, err := r.run(hmpshCmd, hmpshOut); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := r.run(floorCmd, floorOut); err != nil {
-		b.Fatal(err)
-	}
-	want := checkSame(b, hmpshOut, floorOut)
-
-	var hmpshRuns, floorRuns []result
-	for b.Loop() {
-		h, err := r.run(hmpshCmd, hmpshOut)
-		if err == nil {
-			err = checkSize(hmpshOut, want)
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		hmpshRuns = append(hmpshRuns, h)
-
-		f, err := r.run(floorCmd, floorOut)
-		if err == nil {
-			err = checkSize(floorOut, want)
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		floorRuns = append(floorRuns, f)
-	}
-
-	h := median(hmpshRuns, func(r result) float64 { return r.wall.Seconds() })
-	f := median(floorRuns, func(r result) float64 { return r.wall.Seconds() })
-	b.ReportMetric(h/f, "ratio")
-	b.ReportMetric(h, "hmpsh-s")
-	b.ReportMetric(f, "floor-s")
-	b.ReportMetric(median(hmpshRuns, func(r result) float64 { return float64(r.maxRSS) }), "hmpsh-maxrss-KiB")
-	b.ReportMetric(median(floorRuns, func(r result) float64 { return float64(r.maxRSS) }), "floor-maxrss-KiB")
+	hmpshRuns, floorRuns := r.alternate(b, dir, hmpshCmd, floorCmd, dryRunLines)
+	report(b, hmpshRuns, floorRuns, "s")
 }
 
 // dryRunInput is n lines "migrate -d -c socket,type=inet,host=H,port=P",
@@ -124,7 +87,8 @@ func buildBinary(b *testing.B, dir, name, pkg string) string {
 // result is one process's run.
 type result struct {
 	wall   time.Duration
-	maxRSS int64 // KiB
+	cpu    time.Duration // user and system
+	maxRSS int64         // KiB
 }
 
 // runner runs programs through measure (see measure/main.go for why).
@@ -142,19 +106,19 @@ func (r runner) run(argv []string, out string) (result, error) {
 	if err := cmd.Run(); err != nil {
 		return result{}, fmt.Errorf("%s: %v\nstderr:\n%s", strings.Join(argv, " "), err, tail(stderr.Bytes()))
 	}
-	var wallNS, maxRSS, ownHWM int64
-	if _, err := fmt.Sscan(stdout.String(), &wallNS, &maxRSS, &ownHWM); err != nil {
+	var wallNS, maxRSS, ownHWM, cpuNS int64
+	if _, err := fmt.Sscan(stdout.String(), &wallNS, &maxRSS, &ownHWM, &cpuNS); err != nil {
 		return result{}, fmt.Errorf("%s: measure printed %q: %v", strings.Join(argv, " "), stdout.String(), err)
 	}
 	if maxRSS <= ownHWM {
 		return result{}, fmt.Errorf("%s: peak RSS %d KiB is not above measure's own %d KiB, so it may be measure's and not the program's", strings.Join(argv, " "), maxRSS, ownHWM)
 	}
-	return result{wall: time.Duration(wallNS), maxRSS: maxRSS}, nil
+	return result{wall: time.Duration(wallNS), cpu: time.Duration(cpuNS), maxRSS: maxRSS}, nil
 }
 
-// checkSame fails b unless the two files hold the same bytes, and
-// returns their size.
-func checkSame(b *testing.B, hmpshOut, floorOut string) int64 {
+// checkSame fails b unless the two files hold the same bytes, lines
+// lines of them, and returns their size.
+func checkSame(b *testing.B, hmpshOut, floorOut string, lines int) int64 {
 	b.Helper()
 	h, err := os.ReadFile(hmpshOut)
 	if err != nil {
@@ -164,8 +128,8 @@ func checkSame(b *testing.B, hmpshOut, floorOut string) int64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if n := bytes.Count(f, []byte("\n")); n != dryRunLines {
-		b.Fatalf("the floor printed %d lines for %d", n, dryRunLines)
+	if n := bytes.Count(f, []byte("\n")); n != lines {
+		b.Fatalf("the floor printed %d lines for %d", n, lines)
 	}
 	if !bytes.Equal(h, f) {
 		hl, fl := bytes.Split(h, []byte("\n")), bytes.Split(f, []byte("\n"))
@@ -205,6 +169,65 @@ func tail(p []byte) []byte {
 		return append([]byte("..."), p[len(p)-limit:]...)
 	}
 	return p
+}
+
+// alternate runs hmpshCmd and floorCmd, each with its standard output
+// to a file in dir. One untimed run of each comes first, which also warms
+// the page cache (and whatever else a first run fills); their outputs
+// must be the same bytes, lines lines, or the comparison would not be
+// fair. Then each b.Loop iteration runs hmpsh once and the floor once,
+// alternately, so that whatever else the machine does weighs on both
+// alike; every timed run's output must have the checked size.
+func (r runner) alternate(b *testing.B, dir string, hmpshCmd, floorCmd []string, lines int) (hmpshRuns, floorRuns []result) {
+	b.Helper()
+	hmpshOut := filepath.Join(dir, "hmpsh.out")
+	floorOut := filepath.Join(dir, "floor.out")
+	if _, err := r.run(hmpshCmd, hmpshOut); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := r.run(floorCmd, floorOut); err != nil {
+		b.Fatal(err)
+	}
+	want := checkSame(b, hmpshOut, floorOut, lines)
+	for b.Loop() {
+		h, err := r.run(hmpshCmd, hmpshOut)
+		if err == nil {
+			err = checkSize(hmpshOut, want)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		hmpshRuns = append(hmpshRuns, h)
+
+		f, err := r.run(floorCmd, floorOut)
+		if err == nil {
+			err = checkSize(floorOut, want)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		floorRuns = append(floorRuns, f)
+	}
+	return hmpshRuns, floorRuns
+}
+
+// report reports the medians of the runs: the ratio of the wall times,
+// each wall time and processor time in unit ("s" or "ms"), and each peak
+// RSS.
+func report(b *testing.B, hmpshRuns, floorRuns []result, unit string) {
+	scale := 1.0
+	if unit == "ms" {
+		scale = 1e3
+	}
+	h := median(hmpshRuns, func(r result) float64 { return r.wall.Seconds() })
+	f := median(floorRuns, func(r result) float64 { return r.wall.Seconds() })
+	b.ReportMetric(h/f, "ratio")
+	b.ReportMetric(h*scale, "hmpsh-"+unit)
+	b.ReportMetric(f*scale, "floor-"+unit)
+	b.ReportMetric(median(hmpshRuns, func(r result) float64 { return r.cpu.Seconds() })*scale, "hmpsh-cpu-"+unit)
+	b.ReportMetric(median(floorRuns, func(r result) float64 { return r.cpu.Seconds() })*scale, "floor-cpu-"+unit)
+	b.ReportMetric(median(hmpshRuns, func(r result) float64 { return float64(r.maxRSS) }), "hmpsh-maxrss-KiB")
+	b.ReportMetric(median(floorRuns, func(r result) float64 { return float64(r.maxRSS) }), "floor-maxrss-KiB")
 }
 
 // median of f over rs.
