@@ -29,6 +29,10 @@ type Command struct {
 	QMP string
 	// Translate turns a parsed call into QMP requests.
 	Translate func(c *Call) ([]qmp.Request, error)
+	// NoSchema marks a command whose requests are the same for every
+	// QEMU: its Translate does not read Call.Target, so a line of it
+	// needs no schema (see Line.NeedsTarget).
+	NoSchema bool
 	// Format turns the reply's "return" into HMP-like text. Nil: print
 	// nothing for an empty reply, indented JSON otherwise.
 	Format func(ret json.RawMessage) (string, error)

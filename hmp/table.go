@@ -39,6 +39,7 @@ func simple(name, qmpName, short string, aliases ...string) *Command {
 		Translate: func(c *Call) ([]qmp.Request, error) {
 			return []qmp.Request{{Execute: qmpName}}, nil
 		},
+		NoSchema: true,
 	}
 }
 

@@ -15,10 +15,12 @@ import (
 // version number: distributions backport.
 type Target struct {
 	Schema *qmp.Schema
-	// Ref is the newest schema hmpsh knows. A QEMU too old for the channel
-	// syntax still accepts it, written back as a URI; Ref defines the
-	// syntax then. Nil means Schema.
-	Ref *qmp.Schema
+	// ref gives the newest schema hmpsh knows. A QEMU too old for the
+	// channel syntax still accepts it, written back as a URI; the newest
+	// schema defines the syntax then. It is asked only then: reading a
+	// built-in schema costs milliseconds a line of a QEMU that has the
+	// syntax itself need not spend.
+	ref func() *qmp.Schema
 
 	hmpCommands map[string]bool
 
@@ -36,12 +38,18 @@ type Target struct {
 }
 
 // NewTarget makes a target of a QEMU's schema, with ref (the newest known
-// schema) defining the channel syntax where the QEMU predates it.
+// schema) defining the channel syntax where the QEMU predates it; nil
+// means s.
 func NewTarget(s, ref *qmp.Schema) *Target {
 	if ref == nil {
 		ref = s
 	}
-	t := &Target{Schema: s, Ref: ref}
+	return newTarget(s, func() *qmp.Schema { return ref })
+}
+
+// newTarget is NewTarget with the reference schema read when needed.
+func newTarget(s *qmp.Schema, ref func() *qmp.Schema) *Target {
+	t := &Target{Schema: s, ref: ref}
 	if s.HMPHelp != "" {
 		t.hmpCommands = map[string]bool{}
 		for _, e := range ParseHelp(s.HMPHelp) {
@@ -86,7 +94,13 @@ func (t *Target) readSendsChannels(command string) bool {
 // when neither schema has one.
 func (t *Target) Channels() *ChannelSyntax {
 	t.chOnce.Do(func() {
-		for _, s := range []*qmp.Schema{t.Schema, t.Ref} {
+		for i := range 2 {
+			s := t.Schema
+			if i == 1 {
+				if s = t.ref(); s == nil {
+					return
+				}
+			}
 			for _, cmd := range []string{"migrate", "migrate-incoming"} {
 				if e := s.Path(s.Args(cmd), "channels", "[]"); e != nil {
 					t.ch = newChannelSyntax(s, e)
@@ -245,8 +259,8 @@ func isCommandName(s string) bool {
 }
 
 // Targets are the QEMUs hmpsh can translate for without one running:
-// the schemas built in. Only the newest is read at once (it defines the
-// channel syntax); the others when asked for.
+// the schemas built in. Each is read when first asked for: a line for a
+// connected QEMU may need none of them.
 type Targets struct {
 	builtins []*qmp.Builtin // oldest first
 	targets  []*Target
@@ -260,11 +274,7 @@ func KnownTargets() (*Targets, error) {
 	if len(b) == 0 {
 		return nil, fmt.Errorf("no QEMU schemas built in")
 	}
-	ts := &Targets{builtins: b, targets: make([]*Target, len(b)), once: make([]sync.Once, len(b)), errs: make([]error, len(b))}
-	if _, err := ts.at(len(b) - 1); err != nil {
-		return nil, err
-	}
-	return ts, nil
+	return &Targets{builtins: b, targets: make([]*Target, len(b)), once: make([]sync.Once, len(b)), errs: make([]error, len(b))}, nil
 }
 
 // at is target i, read on first use.
@@ -277,11 +287,28 @@ func (ts *Targets) at(i int) (*Target, error) {
 		}
 		ref := s
 		if last := len(ts.builtins) - 1; i != last {
-			ref = ts.Newest().Schema
+			newest, err := ts.at(last)
+			if err != nil {
+				ts.errs[i] = err
+				return
+			}
+			ref = newest.Schema
 		}
 		ts.targets[i] = NewTarget(s, ref)
 	})
 	return ts.targets[i], ts.errs[i]
+}
+
+// For makes the target of a connected QEMU's schema s. The newest
+// built-in schema, which defines the channel syntax where s has none, is
+// read only if it comes to that.
+func (ts *Targets) For(s *qmp.Schema) *Target {
+	return newTarget(s, func() *qmp.Schema {
+		if n := ts.Newest(); n != nil {
+			return n.Schema
+		}
+		return nil
+	})
 }
 
 // All reads every target, oldest first.
@@ -307,14 +334,17 @@ func (ts *Targets) Versions() []string {
 	return out
 }
 
-// Newest is the default target, read by KnownTargets.
+// Default is the newest target, the one a dry run translates for unless
+// told otherwise.
+func (ts *Targets) Default() (*Target, error) { return ts.at(len(ts.builtins) - 1) }
+
+// Newest is Default without the error, for what has a target to fall
+// back on: nil if the built-in schema cannot be read, which only a
+// broken build does (TestBuiltinSchemas reads every one).
 func (ts *Targets) Newest() *Target {
-	t, _ := ts.at(len(ts.builtins) - 1)
+	t, _ := ts.Default()
 	return t
 }
-
-// Ref is the newest schema, which defines the channel syntax.
-func (ts *Targets) Ref() *qmp.Schema { return ts.Newest().Schema }
 
 // Pick finds the target for --target-version "X.Y".
 func (ts *Targets) Pick(version string) (*Target, error) {

@@ -19,7 +19,23 @@ type Translation struct {
 	Wait bool
 }
 
-// Translate turns a parsed line into the QMP it means on target t. Blank
+// NeedsTarget reports whether translating ln reads its QEMU's schema: a
+// QMP command with key=value words does, and so does a table entry
+// unless it sends the same everywhere (info status). What Parse had to
+// ask the target for (whether an unknown command is HMP or QMP) it has
+// asked already.
+func (ln *Line) NeedsTarget() bool {
+	switch ln.Kind {
+	case Native:
+		return !ln.Command.NoSchema
+	case QMPArgs:
+		return true
+	}
+	return false
+}
+
+// Translate turns a parsed line into the QMP it means on target t, which
+// may be nil when the line does not need it (NeedsTarget). Blank
 // lines and hmpsh's own commands send nothing and are not translated. A
 // translation may live in the Line (its first one does): it is valid
 // until the Line is parsed into again. A line may be translated for

@@ -214,7 +214,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return subcommand(o.Args, sx, targets, stdout, stderr)
 	}
 
-	target := targets.Newest()
+	// A dry run's QEMU; the newest built in unless told (read below,
+	// when it is a dry run: a connected QEMU brings its own schema).
+	var target *hmp.Target
 	if o.TargetVersion != "" {
 		if target, err = targets.Pick(o.TargetVersion); err != nil {
 			fmt.Fprintf(stderr, "hmpsh: --target-version: %v\n", err)
@@ -242,6 +244,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if len(o.Sources) == 0 {
 			fmt.Fprintf(stderr, "hmpsh: --dry-run needs lines: -c LINE or -f FILE\n")
 			return ExitMonitor
+		}
+		if target == nil {
+			if target, err = targets.Default(); err != nil {
+				fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+				return ExitMonitor
+			}
 		}
 		// A dry run's output is written in blocks, not a line at a time.
 		out := bufio.NewWriterSize(stdout, 64<<10)

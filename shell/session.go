@@ -215,7 +215,15 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 	case hmp.Builtin:
 		return s.builtin(ctx, ln)
 	}
-	m, t, err := s.resolve(ctx, ln.Monitor)
+	// The QEMU's schema is read (from the cache, or asked for) by the
+	// first line that needs it: many, info status among them, do not.
+	var m *Monitor
+	var t *hmp.Target
+	if ln.NeedsTarget() || s.dry != nil {
+		m, t, err = s.resolve(ctx, ln.Monitor)
+	} else {
+		m, err = s.monitor(ln.Monitor)
+	}
 	if err != nil {
 		return err
 	}
@@ -253,18 +261,27 @@ func (s *Session) resolve(ctx context.Context, name string) (*Monitor, *hmp.Targ
 	if s.dry != nil {
 		return nil, s.dry, nil
 	}
-	if name == hmp.AllMonitors {
-		return nil, nil, errAllMonitors
-	}
-	m, err := s.mons.get(name)
+	m, err := s.monitor(name)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := m.up(); err != nil {
 		return nil, nil, err
 	}
 	t, err := s.Target(ctx, m)
 	return m, t, err
+}
+
+// monitor finds the monitor a line is for, which must be up.
+func (s *Session) monitor(name string) (*Monitor, error) {
+	if name == hmp.AllMonitors {
+		return nil, errAllMonitors
+	}
+	m, err := s.mons.get(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.up(); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // builtin runs one of hmpsh's own commands.
@@ -316,7 +333,7 @@ func (s *Session) Target(ctx context.Context, m *Monitor) (*hmp.Target, error) {
 	if err != nil {
 		return nil, monitorErr(m, fmt.Errorf("reading the QMP schema: %w", err))
 	}
-	t := hmp.NewTarget(sc, s.known.Ref())
+	t := s.known.For(sc)
 	m.target.Store(t)
 	return t, nil
 }
