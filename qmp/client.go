@@ -700,9 +700,11 @@ func (c *Client) shutdown(readErr error) {
 		inflight = append(inflight, p)
 	}
 	slices.SortFunc(inflight, func(a, b *pendingCall) int { return cmp.Compare(a.seq, b.seq) })
-	names := make([]string, len(inflight))
-	for i, p := range inflight {
-		names[i] = p.command
+	names := make([]string, 0, len(inflight))
+	for _, p := range inflight {
+		if p.command != syncCommand {
+			names = append(names, p.command)
+		}
 	}
 	c.closed = cause
 	if len(names) > 0 {

@@ -457,8 +457,7 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 	}
 	r := &runner{s: sess, keepGoing: o.KeepGoing, echo: o.Echo, rec: rec}
 	code := r.run(ctx, srcs, stdin)
-	// Give events already on their way a moment to be printed.
-	time.Sleep(50 * time.Millisecond)
+	sess.settle(ctx)
 	return code
 }
 

@@ -38,6 +38,9 @@ type Monitor struct {
 	events eventLog
 	// shown counts the events watch has been through.
 	shown eventCursor
+	// watched is closed when the session has printed the monitor's last
+	// event and, if it was lost, said so (Session.watch).
+	watched chan struct{}
 }
 
 // loadedTarget is the monitor's target if it is known already, else nil.

@@ -122,6 +122,7 @@ func (s *Session) add(m *Monitor) (*Monitor, error) {
 		return nil, err
 	}
 	s.wg.Add(1)
+	m.watched = make(chan struct{})
 	go s.watch(m)
 	return m, nil
 }
@@ -132,6 +133,7 @@ func (s *Session) add(m *Monitor) (*Monitor, error) {
 func (s *Session) watch(m *Monitor) {
 	defer s.wg.Done()
 	defer m.shown.end()
+	defer close(m.watched)
 	for ev := range m.client.Events() {
 		m.events.add(ev)
 		if !s.cfg.NoEvents {
