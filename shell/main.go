@@ -424,8 +424,15 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 		use = sb
 		banner = sandboxBanner(sb, o.Machine)
 	}
-	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, NoTips: o.NoTips, Trace: o.Trace, TraceSecrets: o.TraceSecrets, Timeout: o.Timeout, MaxMessage: o.MaxMessage, CacheDir: o.CacheDir, Out: stdout, Err: stderr}, sx, known, nil)
+	out, buffered := stdout, false
+	if tty == nil {
+		out, buffered = scriptOutput(stdout)
+	}
+	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, NoTips: o.NoTips, Trace: o.Trace, TraceSecrets: o.TraceSecrets, Timeout: o.Timeout, MaxMessage: o.MaxMessage, CacheDir: o.CacheDir, Out: out, Err: stderr}, sx, known, nil)
 	defer sess.Close()
+	if buffered {
+		sess.out.lazyFlush(flushDelay)
+	}
 	sess.vars = vars
 	err := sess.connectAll(ctx, o.QMP)
 	if use != nil {
@@ -444,7 +451,7 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 		}
 		defer func() {
 			if err := rec.close(); err != nil {
-				fmt.Fprintf(stderr, "hmpsh: --record: %v\n", err)
+				sess.errf("hmpsh: --record: %v\n", err)
 			}
 		}()
 	}

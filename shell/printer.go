@@ -1,7 +1,6 @@
 package shell
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/qmp"
@@ -29,6 +29,11 @@ type output struct {
 	// tee, when set, gets a copy of command output (not events, not
 	// messages): --record and check read what a line printed from it.
 	tee io.Writer
+	// A buffered out is written out delay after a write (when set, see
+	// lazyFlush); armed: timer will.
+	delay time.Duration
+	armed bool
+	timer *time.Timer
 }
 
 func (o *output) write(w func() io.Writer, s string, teed bool) {
@@ -44,6 +49,7 @@ func (o *output) write(w func() io.Writer, s string, teed bool) {
 	if o.status != "" {
 		io.WriteString(o.statusOut, "\r"+o.status+"\033[K")
 	}
+	o.wrote()
 }
 
 // writeOut writes b to standard output as it is (a dry run's lines).
@@ -54,18 +60,23 @@ func (o *output) writeOut(b []byte) {
 	if o.tee != nil {
 		o.tee.Write(b)
 	}
+	o.wrote()
 }
 
 func (o *output) outf(format string, a ...any) {
 	o.write(func() io.Writer { return o.out }, fmt.Sprintf(format, a...), true)
 }
 
+// errf writes to standard error, after what a buffered standard output
+// holds, so that the two stay in order (--trace writes here between a
+// line's output and the next).
 func (o *output) errf(format string, a ...any) {
-	o.write(func() io.Writer { return o.err }, fmt.Sprintf(format, a...), false)
+	o.write(func() io.Writer { o.flushLocked(); return o.err }, fmt.Sprintf(format, a...), false)
 }
 
 func (o *output) eventf(format string, a ...any) {
 	o.write(func() io.Writer { return o.events }, fmt.Sprintf(format, a...), false)
+	o.wroteEvent()
 }
 
 // setTee starts (w) or stops (nil) copying command output to w.
@@ -96,9 +107,7 @@ func (o *output) setStatus(text string) {
 func (o *output) flush() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if b, ok := o.out.(*bufio.Writer); ok {
-		b.Flush()
-	}
+	o.flushLocked()
 }
 
 // printer shows what lines did. It is chosen once per session: text that

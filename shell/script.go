@@ -125,7 +125,9 @@ func (r *runner) line(ctx context.Context, label string, n int, line string) (do
 }
 
 func (r *runner) file(ctx context.Context, name string, stdin io.Reader) (done bool) {
-	var in io.Reader = stdin
+	// Output waiting in a buffer is written out before hmpsh waits for
+	// more lines: what drives hmpsh through a pipe waits for it.
+	var in io.Reader = flushingReader{r: stdin, o: r.s.out}
 	label := "<stdin>"
 	if name != "-" {
 		f, err := os.Open(name)
