@@ -38,7 +38,7 @@ const dryRunLines = 100_000
 func BenchmarkDryRun100k(b *testing.B) {
 	dir := b.TempDir()
 	r := runner{measure: buildBinary(b, dir, "measure", "github.com/hmpsh/hmpsh/internal/bench/measure")}
-	hmpsh := buildBinary(b, dir, "hmpsh", "github.com/hmpsh/hmpsh")
+	hmpsh := hmpshBinary(b, dir)
 	floor := buildBinary(b, dir, "dryfloor", "github.com/hmpsh/hmpsh/internal/bench/dryfloor")
 	in := filepath.Join(dir, "in.txt")
 	if err := os.WriteFile(in, dryRunInput(dryRunLines), 0o644); err != nil {
@@ -66,6 +66,21 @@ func dryRunInput(n int) []byte {
 		fmt.Fprintf(&buf, "migrate -d -c socket,type=inet,host=%s,port=%d\n", host, 1024+i%64000)
 	}
 	return buf.Bytes()
+}
+
+// hmpshBinary is the hmpsh the benchmarks run: the tree's, built into
+// dir, or the one $HMPSH_BENCH_BINARY names (an older build, to measure
+// a change against it in the same harness).
+func hmpshBinary(b *testing.B, dir string) string {
+	b.Helper()
+	if p := os.Getenv("HMPSH_BENCH_BINARY"); p != "" {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return abs
+	}
+	return buildBinary(b, dir, "hmpsh", "github.com/hmpsh/hmpsh")
 }
 
 // buildBinary builds pkg into dir/name with the go command that runs the

@@ -72,7 +72,7 @@ func newLive(b *testing.B) *live {
 	lb := &live{
 		r:     runner{measure: buildBinary(b, dir, "measure", "github.com/hmpsh/hmpsh/internal/bench/measure")},
 		dir:   dir,
-		hmpsh: buildBinary(b, dir, "hmpsh", "github.com/hmpsh/hmpsh"),
+		hmpsh: hmpshBinary(b, dir),
 		floor: buildBinary(b, dir, "qmpfloor", "github.com/hmpsh/hmpsh/internal/bench/qmpfloor"),
 		cache: filepath.Join(dir, "cache"),
 	}
