@@ -98,7 +98,7 @@ func TestMaxMessage(t *testing.T) {
 		addr, want string
 	}{
 		{greeting, "hmpsh: monitor qemu: qmp: " + greeting + ": reading the QMP greeting: QEMU sent a message longer than 1 MiB, the limit for one QMP message (hmpsh --max-message SIZE raises the limit)\n"},
-		{reply, "-c:1: monitor qemu: reading the QMP schema: qmp: query-qmp-schema: connection closed by client: QEMU sent a message longer than 1 MiB, the limit for one QMP message (hmpsh --max-message SIZE raises the limit)\n"},
+		{reply, "-c:1: monitor qemu: qmp: query-status: connection closed by client: QEMU sent a message longer than 1 MiB, the limit for one QMP message (hmpsh --max-message SIZE raises the limit)\n"},
 	} {
 		var out, errOut bytes.Buffer
 		code := Main([]string{"--qmp", tt.addr, "--cache-dir", "", "--max-message", "1M", "-c", "info status"}, strings.NewReader(""), &out, &errOut)
