@@ -46,16 +46,20 @@ fuzz:
 	$(GO) test ./qmp -run '^$$' -fuzz '^FuzzParseInt$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shell/complete -run '^$$' -fuzz '^FuzzCandidates$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shell/redact -run '^$$' -fuzz '^FuzzLine$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shell -run '^$$' -fuzz '^FuzzPasteInput$$' -fuzztime $(FUZZTIME)
 
 # The translation benchmarks, then hmpsh as a whole process against its
 # floors (internal/bench), alternately, medians and ratios: --dry-run of
 # 100,000 lines and the replay of 10,000 lines on a private QEMU 10.0,
 # 15 runs of each; start-up and one line, 101 runs of each (a run is a few
 # milliseconds). Without QEMU 10.0 (make deps) the live ones are skipped.
+# Last, a long line pasted into the interactive shell on a pseudo-terminal
+# (shell, BenchmarkPaste).
 bench:
 	$(GO) test ./hmp -run '^$$' -bench . -benchmem
 	$(GO) test ./internal/bench -run '^$$' -bench 'DryRun100k|LiveReplay10k' -benchtime 15x
 	$(GO) test ./internal/bench -run '^$$' -bench 'LiveStartup' -benchtime 101x
+	$(GO) test ./shell -run '^$$' -bench '^BenchmarkPaste$$' -benchtime 5x
 
 # Re-capture the schemas built into hmpsh from the real QEMUs.
 schemas: deps

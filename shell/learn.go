@@ -202,16 +202,17 @@ func newTermInput(ctx context.Context, s *Session, tty *os.File, stdout, stderr 
 	}
 	completer := complete.New(completionSource{sess: s})
 	var rl *readline.Instance
-	rl, err := readline.NewEx(&readline.Config{
+	cfg := &readline.Config{
 		Prompt:          prompt(s),
 		AutoComplete:    completer,
 		Listener:        helpKey(completer, func() *readline.Instance { return rl }),
 		InterruptPrompt: "^C",
-		Stdin:           tty,
 		Stdout:          stdout,
 		Stderr:          stderr,
 		FuncGetWidth:    screenWidth,
-	})
+	}
+	usePaste(cfg, tty, stdout, func() *readline.Instance { return rl })
+	rl, err := readline.NewEx(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -41,7 +41,7 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
-func hmpshBinary(t *testing.T) string {
+func hmpshBinary(t testing.TB) string {
 	t.Helper()
 	bin, err := buildOnce()
 	if err != nil {
@@ -76,7 +76,7 @@ func startTerm(t *testing.T, env []string, args ...string) *term {
 // startTermSize is startTerm on a pseudo-terminal of the given size; with
 // size nil the size is never set and the terminal reports 0 rows and 0
 // columns, as some serial consoles do. The emulator that reads the screen
-// is 200 by 60 either way.
+// has the terminal's columns (200 when the size is not set) and 60 rows.
 func startTermSize(t *testing.T, size *pty.Winsize, env []string, args ...string) *term {
 	t.Helper()
 	ptm, tty, err := pty.Open()
@@ -95,7 +95,11 @@ func startTermSize(t *testing.T, size *pty.Winsize, env []string, args ...string
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	tm := &term{t: t, cmd: cmd, tty: tty, ptm: ptm, done: make(chan struct{}), vt: vt10x.New(vt10x.WithSize(200, 60))}
+	cols := 200
+	if size != nil {
+		cols = int(size.Cols)
+	}
+	tm := &term{t: t, cmd: cmd, tty: tty, ptm: ptm, done: make(chan struct{}), vt: vt10x.New(vt10x.WithSize(cols, 60))}
 	go func() {
 		b := make([]byte, 4096)
 		for {

@@ -98,6 +98,7 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 		Stderr:                 stderr,
 		FuncGetWidth:           screenWidth,
 	}
+	usePaste(cfg, stdin, stdout, func() *readline.Instance { return rl })
 	rl, err := readline.NewEx(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "hmpsh: %v\n", err)

@@ -18,7 +18,7 @@ import (
 )
 
 // xdg gives a test its own cache and state directories.
-func xdg(t *testing.T) (env []string, state string) {
+func xdg(t testing.TB) (env []string, state string) {
 	state = t.TempDir()
 	return []string{"XDG_CACHE_HOME=" + t.TempDir(), "XDG_STATE_HOME=" + state, "HOME=" + t.TempDir()}, state
 }
