@@ -21,12 +21,21 @@ type MigrationInfo struct {
 	ErrorDesc        string `json:"error-desc"`
 	// Raw is the query-migrate reply this was read from.
 	Raw json.RawMessage `json:"-"`
-	RAM *struct {
-		Transferred int64   `json:"transferred"`
-		Remaining   int64   `json:"remaining"`
-		Total       int64   `json:"total"`
-		Mbps        float64 `json:"mbps"`
-	} `json:"ram"`
+	RAM *MigrationRAM   `json:"ram"`
+}
+
+// MigrationRAM is query-migrate's "ram": QEMU's MigrationStats.
+type MigrationRAM struct {
+	Transferred int64   `json:"transferred"`
+	Remaining   int64   `json:"remaining"`
+	Total       int64   `json:"total"`
+	Mbps        float64 `json:"mbps"`
+	// DirtySyncCount is how many times QEMU has synced the dirty bitmap:
+	// 1 in the first pass over RAM, more once it re-sends pages the
+	// guest dirtied.
+	DirtySyncCount int64 `json:"dirty-sync-count"`
+	DirtyPagesRate int64 `json:"dirty-pages-rate"` // pages per second
+	PageSize       int64 `json:"page-size"`
 }
 
 // inProgress are the states a synchronous migrate waits through: setup

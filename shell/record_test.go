@@ -549,12 +549,7 @@ func TestMaskerPort(t *testing.T) {
 // summary line must still match it.
 func TestSummaryShape(t *testing.T) {
 	zero, ms := int64(0), int64(3)
-	ram := &struct {
-		Transferred int64   `json:"transferred"`
-		Remaining   int64   `json:"remaining"`
-		Total       int64   `json:"total"`
-		Mbps        float64 `json:"mbps"`
-	}{Transferred: 1089}
+	ram := &MigrationRAM{Transferred: 1089}
 	fast := &MigrationInfo{Status: "completed", TotalTime: &zero, Downtime: &zero, RAM: ram}
 	slow := &MigrationInfo{Status: "completed", TotalTime: &ms, Downtime: &zero, RAM: ram}
 	mask := masker{}.mask(nil)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/chzyer/readline"
 
-	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/shell/complete"
 	"github.com/hmpsh/hmpsh/shell/redact"
 )
@@ -123,7 +122,7 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 		case info == nil:
 			sess.out.setStatus("")
 		case elapsed >= 300*time.Millisecond: // no flicker for quick ones
-			sess.out.setStatus(progressLine(info, elapsed))
+			sess.out.setStatus(progressLine(info, elapsed, screenWidth()))
 		}
 	}
 	sess.detached = func() {
@@ -206,20 +205,4 @@ func (r *REPL) run(ctx context.Context, line string) error {
 		return errors.New("interrupted")
 	}
 	return err
-}
-
-// progressLine shows a migration's progress on one terminal line, redrawn
-// in place: transferred / total RAM, percentage, throughput, remaining,
-// expected downtime, elapsed.
-func progressLine(info *MigrationInfo, elapsed time.Duration) string {
-	s := fmt.Sprintf("migration %s", info.Status)
-	if ram := info.RAM; ram != nil && ram.Total > 0 {
-		done := ram.Total - ram.Remaining
-		pct := 100 * float64(done) / float64(ram.Total)
-		s += fmt.Sprintf(": %s / %s (%.0f%%), %.1f MiB/s, %s remaining", hmp.HumanBytes(float64(ram.Transferred)), hmp.HumanBytes(float64(ram.Total)), pct, ram.Mbps/8*1e6/(1<<20), hmp.HumanBytes(float64(ram.Remaining)))
-	}
-	if info.ExpectedDowntime > 0 {
-		s += fmt.Sprintf(", expected downtime %d ms", info.ExpectedDowntime)
-	}
-	return s + fmt.Sprintf(", elapsed %.1f s", elapsed.Seconds())
 }
