@@ -29,9 +29,12 @@ vet:
 test: deps vet
 	HMPSH_REQUIRE_QEMU=1 $(GO) test -race -count=1 ./...
 
-# A short run of every fuzz target (go test allows one target per run).
+# A short run of every fuzz target (go test allows one target per run);
+# FUZZTIME=60s is the long run the README reports. fuzz_test.go checks
+# that every target is here.
 fuzz:
 	$(GO) test ./split -run '^$$' -fuzz '^FuzzWords$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./split -run '^$$' -fuzz '^FuzzWordsLenient$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./split -run '^$$' -fuzz '^FuzzComma$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./split -run '^$$' -fuzz '^FuzzKeyVals$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./transports -run '^$$' -fuzz '^FuzzParseURI$$' -fuzztime $(FUZZTIME)
@@ -39,11 +42,15 @@ fuzz:
 	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzChannel$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzTranslate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./hmp -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./transcript -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./transcript -run '^$$' -fuzz '^FuzzMaskedLinesMatch$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./transcript -run '^$$' -fuzz '^FuzzUpdate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./qmp -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./qmp -run '^$$' -fuzz '^FuzzParseInt$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./qmp -run '^$$' -fuzz '^FuzzParseSchema$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./qmp -run '^$$' -fuzz '^FuzzGreeting$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./qmp -run '^$$' -fuzz '^FuzzMessages$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shell/complete -run '^$$' -fuzz '^FuzzCandidates$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shell/redact -run '^$$' -fuzz '^FuzzLine$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shell -run '^$$' -fuzz '^FuzzPasteInput$$' -fuzztime $(FUZZTIME)

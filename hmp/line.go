@@ -235,6 +235,10 @@ func (sx *Syntax) ParseInto(ln *Line, raw string, target TargetFunc) error {
 		ln.Body = split.TrimSpace(h.Body)
 	}
 	ln.Words = words
+	if words[0].Text == "" {
+		// QEMU would look for a command called "" and not find it.
+		return fmt.Errorf("%s: an empty command name", ln.Body[:words[0].End])
+	}
 	cl := sx.Classify(words)
 	ln.Kind, ln.Name, ln.Command, ln.Builtin = cl.Kind, cl.Name, cl.Command, cl.Builtin
 	switch cl.Kind {

@@ -149,6 +149,7 @@ func TestParseErrors(t *testing.T) {
 		{"{\"execute\":\"stop\"}\x1b[A", `JSON line: a control byte (\x1b) after the JSON value at column 19`},
 		{`{"execute":"stop"}{"execute":"cont"}`, `JSON line: more than one value: "{\"execute\":\"cont\"}" at column 19`},
 		{`{"execute":`, "JSON line: unexpected EOF"},
+		{`"" status`, `"": an empty command name`},
 	} {
 		_, err := sx.Parse(tt.line, target)
 		if err == nil || !strings.Contains(err.Error(), tt.msg) {
