@@ -65,6 +65,11 @@ func (s *Session) waitMigration(ctx context.Context, m *Monitor) error {
 	for {
 		info, err := s.queryMigrate(ctx, m)
 		if err != nil {
+			if ctx.Err() != nil && s.detached != nil {
+				// Ctrl-C came while a query was on its way.
+				s.detached()
+				return nil
+			}
 			return err
 		}
 		// Right after migrate, a QEMU may still say "none" for a moment.
