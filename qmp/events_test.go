@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -100,11 +98,7 @@ func TestFaultCloseWithEventsUnread(t *testing.T) {
 // sends a storm of them then does not hang the handshake (nobody can read
 // them yet: past the buffer they are dropped).
 func TestFaultEventsBeforeNegotiation(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "fake.sock")
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, addr := fakeListener(t)
 	defer l.Close()
 	go func() {
 		conn, err := l.Accept()
@@ -121,7 +115,7 @@ func TestFaultEventsBeforeNegotiation(t *testing.T) {
 		f.reply(id, `"ok"`)
 		f.r.ReadBytes('\n')
 	}()
-	c := dialFake(t, "unix:"+path)
+	c := dialFake(t, addr)
 	if ret, err := c.Execute(callCtx(t), "query-status", nil); err != nil || string(ret) != `"ok"` {
 		t.Errorf("Execute after the handshake: %s, %v", ret, err)
 	}

@@ -63,11 +63,7 @@ func (f *fakeConn) reply(id json.RawMessage, ret string) {
 // negotiation, then script. It returns the address to dial.
 func fakeMonitor(t *testing.T, greeting string, script func(f *fakeConn)) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "fake.sock")
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, addr := fakeListener(t)
 	done := make(chan struct{})
 	t.Cleanup(func() {
 		l.Close()
@@ -93,7 +89,7 @@ func fakeMonitor(t *testing.T, greeting string, script func(f *fakeConn)) string
 		f.reply(id, "{}")
 		script(f)
 	}()
-	return "unix:" + path
+	return addr
 }
 
 func dialFake(t *testing.T, addr string) *qmp.Client {
@@ -129,11 +125,7 @@ func TestFaultEventBeforeGreeting(t *testing.T) {
 // the first went through after all.
 func TestFaultCapabilitiesDropped(t *testing.T) {
 	for _, second := range []string{`{"return": {}, "id": %s}`, `{"error": {"class": "CommandNotFound", "desc": "Capabilities negotiation is already complete, command ignored"}, "id": %s}`} {
-		path := filepath.Join(t.TempDir(), "fake.sock")
-		l, err := net.Listen("unix", path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		l, addr := fakeListener(t)
 		go func() {
 			conn, err := l.Accept()
 			if err != nil {
@@ -149,7 +141,7 @@ func TestFaultCapabilitiesDropped(t *testing.T) {
 			f.reply(id, `{"status": "running", "running": true}`)
 			f.r.ReadBytes('\n')
 		}()
-		c := dialFake(t, "unix:"+path)
+		c := dialFake(t, addr)
 		if _, err := c.Execute(callCtx(t), "query-status", nil); err != nil {
 			t.Error(err)
 		}
@@ -363,12 +355,7 @@ func TestFaultReplyWithoutID(t *testing.T) {
 // leaves, hmpsh connects). Dial tries again; a monitor that keeps closing
 // fails with the "another client" hint.
 func TestFaultClosedBeforeGreeting(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "fake.sock")
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l, addr := fakeListener(t)
 	closes := 2 // the first connections are closed unanswered
 	go func() {
 		for {
@@ -390,18 +377,13 @@ func TestFaultClosedBeforeGreeting(t *testing.T) {
 			conn.Close()
 		}
 	}()
-	c := dialFake(t, "unix:"+path)
+	c := dialFake(t, addr)
 	if v := c.Greeting().Version; v.Major != 99 {
 		t.Errorf("greeting %+v", v)
 	}
 
 	// Always closed: Dial gives up after a moment, saying why.
-	path2 := filepath.Join(t.TempDir(), "closing.sock")
-	l2, err := net.Listen("unix", path2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l2.Close()
+	l2, addr2 := fakeListener(t)
 	go func() {
 		for {
 			conn, err := l2.Accept()
@@ -411,7 +393,7 @@ func TestFaultClosedBeforeGreeting(t *testing.T) {
 			conn.Close()
 		}
 	}()
-	_, err = qmp.Dial(callCtx(t), "unix:"+path2)
+	_, err := qmp.Dial(callCtx(t), addr2)
 	if err == nil || !strings.Contains(err.Error(), "is another client connected?") {
 		t.Errorf("Dial of a monitor that always closes: %v", err)
 	}
@@ -434,12 +416,7 @@ func quietRequest(f *fakeConn) (json.RawMessage, bool) {
 // goroutine: the greeting, then each request's id to answer (n counts the
 // connections from 0). It returns the address to dial.
 func serveEach(t *testing.T, answer func(n int, conn net.Conn, id json.RawMessage)) string {
-	path := filepath.Join(t.TempDir(), "fake.sock")
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l, addr := fakeListener(t)
 	go func() {
 		for n := 0; ; n++ {
 			conn, err := l.Accept()
@@ -460,7 +437,7 @@ func serveEach(t *testing.T, answer func(n int, conn net.Conn, id json.RawMessag
 			}(n)
 		}
 	}()
-	return "unix:" + path
+	return addr
 }
 
 func dialWithin30s(t *testing.T, addr string) error {
@@ -503,4 +480,17 @@ func TestFaultNegotiationReconnects(t *testing.T) {
 	if err := dialWithin30s(t, addr); err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
+}
+
+// fakeListener listens on a new unix socket for a fake monitor and
+// returns the address to dial; the listener is closed when the test ends.
+func fakeListener(t *testing.T) (net.Listener, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fake.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l, "unix:" + path
 }

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"net"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,11 +16,7 @@ import (
 // client hangs up. written counts every byte the server got out.
 func endless(t *testing.T, greet bool, head string) (addr string, written *atomic.Int64) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "endless.sock")
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, addr := fakeListener(t)
 	written = new(atomic.Int64)
 	done := make(chan struct{})
 	t.Cleanup(func() {
@@ -54,7 +48,7 @@ func endless(t *testing.T, greet bool, head string) (addr string, written *atomi
 			}
 		}
 	}()
-	return "unix:" + path, written
+	return addr, written
 }
 
 type countWriter struct {
