@@ -32,7 +32,7 @@ func TestInfoFaithful(t *testing.T) {
 	}{
 		{name: "before any migration", lines: nil},
 		{name: "after a completed migration", lines: []string{"-c", "@dst migrate_incoming unix:${SANDBOX}/m.sock", "-c", "migrate unix:${SANDBOX}/m.sock", "-c", "@dst .wait status running"}},
-		{name: "after a failed migration", lines: []string{"-c", "migrate -d unix:${SANDBOX}/nobody.sock", "-c", ".wait status running"}},
+		{name: "after a failed migration", lines: []string{"-c", "migrate -d unix:${SANDBOX}/nobody.sock", "-c", ".wait migration"}},
 		{name: "during a migration", machine: "pc", during: true, lines: []string{"-c", "migrate_set_parameter max-bandwidth 64k",
 			"-c", "@dst migrate_incoming unix:${SANDBOX}/m.sock", "-c", "migrate -d unix:${SANDBOX}/m.sock", "-c", ".wait event MIGRATION status=active"}},
 	}
