@@ -26,7 +26,7 @@ func (e *MonitorError) Unwrap() error { return e.Err }
 // Monitor is one connected QEMU.
 type Monitor struct {
 	Name, Addr string
-	client     *qmp.Client
+	client     qmp.Conn
 
 	// target is what the QEMU understands, set once its schema is read;
 	// the completer reads it without waiting. loading serialises reads

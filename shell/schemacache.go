@@ -34,7 +34,7 @@ func schemaCachePath(dir string, v qmp.Version) string {
 // loadSchema returns the connected QEMU's schema and HMP command list: from
 // the cache when this version and package were seen before, else asked
 // from QEMU (query-qmp-schema, ~300 KB; HMP "help") and cached.
-func loadSchema(ctx context.Context, c *qmp.Client, dir string, timeout time.Duration) (*qmp.Schema, error) {
+func loadSchema(ctx context.Context, c qmp.Conn, dir string, timeout time.Duration) (*qmp.Schema, error) {
 	v := c.Greeting().Version
 	path := ""
 	if dir != "" {

@@ -1,0 +1,199 @@
+// Package libvirttest gives tests real libvirt daemons and domains.
+//
+// System is the machine's libvirtd (qemu:///system, and
+// qemu+tcp://127.0.0.1/system when it listens there), which
+// build/install-libvirt.sh installs and starts (`make test` runs it).
+// Private starts a libvirtd of the test's own, unprivileged, in session
+// mode, that the test may kill without harming the others. Domains are
+// transient, named after the test, of type qemu (TCG), machine pc, 64 MiB,
+// no disks, and destroyed when the test ends.
+//
+// Without libvirt a test is skipped, unless HMPSH_REQUIRE_QEMU=1 (as in
+// `make test`), where it fails: CI must not go green by skipping.
+package libvirttest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hmpsh/hmpsh/internal/qemutest"
+)
+
+// SystemURI and SystemTCPURI reach the machine's libvirtd.
+const (
+	SystemURI    = "qemu:///system"
+	SystemTCPURI = "qemu+tcp://127.0.0.1/system"
+)
+
+func unavailable(t testing.TB, format string, a ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, a...) + " (build/install-libvirt.sh installs and starts it)"
+	if os.Getenv(qemutest.RequireEnv) == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// Virsh runs virsh -c uri args and returns its standard output.
+func Virsh(t testing.TB, uri string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("virsh", append([]string{"-q", "-c", uri}, args...)...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("virsh %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(errOut.String()))
+	}
+	return out.String(), nil
+}
+
+// System returns qemu:///system once the machine's libvirtd answers there.
+func System(t testing.TB) string {
+	t.Helper()
+	if _, err := exec.LookPath("virsh"); err != nil {
+		unavailable(t, "libvirttest: virsh not installed")
+	}
+	if _, err := Virsh(t, SystemURI, "version"); err != nil {
+		unavailable(t, "libvirttest: libvirtd does not answer on %s: %v", SystemURI, err)
+	}
+	return SystemURI
+}
+
+// SystemTCP returns qemu+tcp://127.0.0.1/system once libvirtd answers
+// there.
+func SystemTCP(t testing.TB) string {
+	t.Helper()
+	System(t)
+	if _, err := Virsh(t, SystemTCPURI, "version"); err != nil {
+		unavailable(t, "libvirttest: libvirtd does not listen on %s: %v", SystemTCPURI, err)
+	}
+	return SystemTCPURI
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// Name is a domain name unique to this test and run.
+func Name(t testing.TB, hint string) string {
+	var b [3]byte
+	rand.Read(b[:])
+	n := unsafeName.ReplaceAllString(hint, "-")
+	if len(n) > 24 {
+		n = n[:24]
+	}
+	return "hmpsh-" + n + "-" + hex.EncodeToString(b[:])
+}
+
+// Domain starts a transient domain named name on uri and destroys it when
+// the test ends.
+func Domain(t testing.TB, uri, name string) string {
+	t.Helper()
+	qemu := qemutest.Require(t, qemutest.Gen72).Path
+	xml := fmt.Sprintf(`<domain type='qemu'>
+  <name>%s</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><emulator>%s</emulator></devices>
+</domain>
+`, name, qemu)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	f := filepath.Join(dir, name+".xml")
+	if err := os.WriteFile(f, []byte(xml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Virsh(t, uri, "create", f); err != nil {
+		t.Fatalf("libvirttest: starting domain %s: %v", name, err)
+	}
+	t.Cleanup(func() { Virsh(t, uri, "destroy", name) })
+	return name
+}
+
+// Daemon is a private libvirtd.
+type Daemon struct {
+	URI string // qemu+unix:///session?socket=...
+	dir string
+	cmd *exec.Cmd
+}
+
+// Private starts a libvirtd of the test's own, as an unprivileged user in
+// session mode, with its socket in a directory of its own. It is killed,
+// with the QEMUs it started, when the test ends.
+func Private(t testing.TB) *Daemon {
+	t.Helper()
+	if _, err := exec.LookPath("libvirtd"); err != nil {
+		unavailable(t, "libvirttest: libvirtd not installed")
+	}
+	uid, gid := 65534, 65534 // nobody, nogroup
+	if u, err := user.Lookup("nobody"); err == nil {
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+	}
+	// The daemon's user must reach its directories: not under t.TempDir,
+	// whose parents are private to root.
+	dir, err := os.MkdirTemp("", "hmpsh-libvirtd-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	for _, d := range []string{"home", "run", "config", "cache"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o700)
+	}
+	filepath.Walk(dir, func(p string, _ os.FileInfo, _ error) error { return os.Chown(p, uid, gid) })
+	os.Chmod(dir, 0o755)
+	denv := append(os.Environ(),
+		"HOME="+filepath.Join(dir, "home"),
+		"XDG_RUNTIME_DIR="+filepath.Join(dir, "run"),
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
+	)
+	d := &Daemon{dir: dir}
+	d.cmd = exec.Command("libvirtd", "--timeout", "0")
+	d.cmd.Env = denv
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, Setpgid: true}
+	logf, _ := os.Create(filepath.Join(dir, "libvirtd.log"))
+	d.cmd.Stdout, d.cmd.Stderr = logf, logf
+	if err := d.cmd.Start(); err != nil {
+		unavailable(t, "libvirttest: starting a private libvirtd: %v", err)
+	}
+	sock := filepath.Join(dir, "run", "libvirt", "libvirt-sock")
+	d.URI = "qemu+unix:///session?socket=" + sock
+	t.Cleanup(d.Kill)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(sock); err == nil {
+			if _, err := Virsh(t, d.URI, "version"); err == nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "libvirtd.log"))
+			t.Fatalf("libvirttest: the private libvirtd did not answer on %s:\n%s", d.URI, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return d
+}
+
+// Kill ends the daemon with SIGKILL, as a crash would, and the QEMUs it
+// started (they outlive a session daemon otherwise).
+func (d *Daemon) Kill() {
+	if d.cmd.Process == nil {
+		return
+	}
+	d.cmd.Process.Kill()
+	d.cmd.Wait()
+	// QEMUs a session libvirtd started hold its directory in their
+	// command lines.
+	exec.Command("pkill", "-KILL", "-f", "qemu-system.*"+regexp.QuoteMeta(d.dir)).Run()
+}

@@ -1,0 +1,118 @@
+package libvirt_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hmpsh/hmpsh/internal/libvirttest"
+	"github.com/hmpsh/hmpsh/libvirt"
+	"github.com/hmpsh/hmpsh/qmp"
+)
+
+func TestMonitorSystem(t *testing.T) {
+	uri := libvirttest.System(t)
+	name := libvirttest.Domain(t, uri, libvirttest.Name(t, "mon"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := libvirt.Dial(ctx, uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	running, err := c.Running(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(running, name) {
+		t.Fatalf("Running() = %v, want %s among them", running, name)
+	}
+	m, err := c.Monitor(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := m.Greeting().Version; v.Major != 7 || v.Minor != 2 {
+		t.Errorf("version %v, want 7.2 (Debian's QEMU, which libvirt runs)", v)
+	}
+	ret, err := m.Execute(ctx, "query-status", nil)
+	if err != nil || !strings.Contains(string(ret), `"status":"running"`) {
+		t.Fatalf("query-status: %s, %v", ret, err)
+	}
+	// Error classes survive libvirt.
+	_, err = m.Execute(ctx, "no-such-command", nil)
+	var qe *qmp.Error
+	if !errors.As(err, &qe) || qe.Class != "CommandNotFound" {
+		t.Fatalf("no-such-command: %v, want a CommandNotFound *qmp.Error", err)
+	}
+	// A raw request's own id is not libvirt's business, and its reply has none.
+	reply, err := m.ExecuteRaw(ctx, []byte(`{"execute":"query-status","id":"mine"}`))
+	if err != nil || strings.Contains(string(reply), `"id"`) || !strings.Contains(string(reply), `"running":true`) {
+		t.Fatalf("raw query-status: %s, %v", reply, err)
+	}
+	out, err := m.HMP(ctx, "info status")
+	if err != nil || !strings.Contains(out, "VM status: running") {
+		t.Fatalf("HMP info status: %q, %v", out, err)
+	}
+	// Events come through libvirt's monitor-event registration.
+	if _, err := m.Execute(ctx, "stop", nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, m)
+	if ev.Name != "STOP" {
+		t.Fatalf("event %s, want STOP", ev.Name)
+	}
+	if _, err := m.Execute(ctx, "cont", nil); err != nil {
+		t.Fatal(err)
+	}
+	ev = next(t, m)
+	if ev.Name != "RESUME" {
+		t.Fatalf("event %s, want RESUME", ev.Name)
+	}
+	// A domain that stops ends its monitor at once.
+	if _, err := libvirttest.Virsh(t, uri, "destroy", name); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-m.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the monitor of a destroyed domain is still up")
+	}
+	if err := m.Err(); !errors.Is(err, qmp.ErrClosed) || !strings.Contains(err.Error(), "destroyed") {
+		t.Fatalf("Err() = %v, want ErrClosed saying the domain was destroyed", err)
+	}
+	if _, err := m.Execute(ctx, "query-status", nil); !errors.Is(err, qmp.ErrClosed) {
+		t.Fatalf("query-status after the end: %v, want ErrClosed", err)
+	}
+}
+
+func next(t *testing.T, m *libvirt.Monitor) qmp.Event {
+	t.Helper()
+	select {
+	case ev, ok := <-m.Events():
+		if !ok {
+			t.Fatalf("events closed: %v", m.Err())
+		}
+		if ev.Time.IsZero() {
+			t.Errorf("event %s has no time", ev.Name)
+		}
+		if ev.Data != nil && !json.Valid(ev.Data) {
+			t.Errorf("event %s data %q is not JSON", ev.Name, ev.Data)
+		}
+		return ev
+	case <-time.After(20 * time.Second):
+		t.Fatal("no event")
+	}
+	return qmp.Event{}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
