@@ -2,7 +2,7 @@ package libvirt
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"net/url"
 	"sort"
 	"sync"
