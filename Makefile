@@ -1,5 +1,6 @@
 # hmpsh. `make test` is the whole check, on a fresh Debian 12 machine too:
-# it installs the two QEMUs the tests run against, then vets and tests.
+# it installs the two QEMUs and libvirt the tests run against, then vets
+# and tests.
 
 GO ?= go
 QEMU_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/hmpsh/qemu
@@ -14,9 +15,12 @@ all: build
 build:
 	$(GO) build -o hmpsh .
 
-# QEMU 7.2 (Debian 12) installed, QEMU 10.0 (bookworm-backports) unpacked.
+# QEMU 7.2 (Debian 12) installed, QEMU 10.0 (bookworm-backports) unpacked;
+# Debian 12's libvirt installed and its daemon started (qemu:///system, and
+# qemu+tcp://127.0.0.1/system on loopback) for the libvirt monitor's tests.
 deps:
 	./build/install-qemu.sh
+	./build/install-libvirt.sh
 
 # The interactive shell on a sandbox of two throwaway QEMUs.
 run: deps build

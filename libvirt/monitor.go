@@ -105,6 +105,15 @@ func (m *Monitor) URI() string { return m.c.uri }
 func (m *Monitor) pump(evs <-chan golibvirt.DomainEvent) {
 	defer close(m.pumpDone)
 	defer close(m.events)
+	// The stream ends before Err can say why when libvirtd goes away;
+	// Events must not close before Err is set.
+	defer func() {
+		select {
+		case <-m.done:
+		case <-m.c.lv.Disconnected():
+			m.end(m.c.lostErr())
+		}
+	}()
 	for ev := range evs {
 		e := qmp.Event{
 			Name: ev.Event,
@@ -312,12 +321,18 @@ func (m *Monitor) run(ctx context.Context, command string, line []byte) ([]byte,
 		if errors.Is(err, qmp.ErrClosed) {
 			return nil, fmt.Errorf("qmp: %s: %w", nameOf(command), err)
 		}
-		if gone := m.goneErr(err); gone != nil {
-			m.end(gone)
-			return nil, fmt.Errorf("qmp: %s: %w", nameOf(command), gone)
-		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("qmp: %s: %w", nameOf(command), err)
+		}
+		gone := m.goneErr(err)
+		if gone == nil {
+			// "Unable to read from monitor", say: the domain may be on
+			// its way down; ask libvirt whether it still runs.
+			gone = m.stillRunning(ctx, err)
+		}
+		if gone != nil {
+			m.end(gone)
+			return nil, fmt.Errorf("qmp: %s: %w", nameOf(command), gone)
 		}
 		return nil, fmt.Errorf("qmp: %s: libvirt: %w", nameOf(command), err)
 	}
@@ -344,6 +359,39 @@ func (m *Monitor) goneErr(err error) error {
 	case golibvirt.ErrOperationInvalid:
 		// "domain is not running"
 		return fmt.Errorf("domain %s: %s: %w", m.domain, le.Message, qmp.ErrClosed)
+	}
+	return nil
+}
+
+// stillRunning is nil while the domain runs, else the error that ends
+// its monitor (cause: what the failed request said).
+func (m *Monitor) stillRunning(ctx context.Context, cause error) error {
+	var active int32
+	err := m.c.do(ctx, func() error {
+		var err error
+		active, err = m.c.lv.DomainIsActive(m.dom)
+		return err
+	})
+	switch {
+	case errors.Is(err, qmp.ErrClosed):
+		return err
+	case err != nil:
+		if gone := m.goneErr(err); gone != nil {
+			return gone
+		}
+		return nil
+	case active == 0:
+		return fmt.Errorf("domain %s is not running (%v): %w", m.domain, cause, qmp.ErrClosed)
+	}
+	// libvirt can fail a request on a QEMU that is going away before it
+	// counts the domain as stopped; its lifecycle event follows shortly.
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case <-m.done:
+		return m.Err()
+	case <-t.C:
+	case <-ctx.Done():
 	}
 	return nil
 }

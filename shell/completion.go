@@ -6,6 +6,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/hmpsh/hmpsh/hmp"
+	"github.com/hmpsh/hmpsh/libvirt"
 	"github.com/hmpsh/hmpsh/shell/complete"
 )
 
@@ -24,6 +25,15 @@ func (c completionSource) Target(name string) *hmp.Target {
 }
 
 func (c completionSource) Monitors() []string { return c.sess.mons.names() }
+
+// LibvirtDomains answers from the last listing of uri's running domains
+// and has them listed again in the background.
+func (c completionSource) LibvirtDomains(uri string) []string {
+	if uri == "" {
+		uri = libvirt.DefaultURI
+	}
+	return c.sess.lv.known(uri, c.sess.cfg.Timeout)
+}
 
 // helpKey makes "?" typed right after a word print what that word is (the
 // command's usage, a key's type) instead of inserting itself; readline's

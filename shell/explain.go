@@ -84,6 +84,9 @@ func runExplainLine(ctx context.Context, s *Session, c *hmp.Call) error {
 	if notice != "" {
 		b.WriteString(notice + "\n")
 	}
+	if note := s.libvirtNote(ctx, raw, innerMonitor(raw, c)); note != "" {
+		b.WriteString(note + "\n")
+	}
 	s.pr.text(b.String())
 	return nil
 }

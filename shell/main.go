@@ -18,6 +18,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/hmpsh/hmpsh/hmp"
+	"github.com/hmpsh/hmpsh/libvirt"
 	"github.com/hmpsh/hmpsh/qmp"
 	"github.com/hmpsh/hmpsh/sandbox"
 	"github.com/hmpsh/hmpsh/split"
@@ -510,6 +511,12 @@ func (s *Session) connectAll(ctx context.Context, specs []string) error {
 		if err != nil {
 			return fmt.Errorf("--qmp %s: %w", spec, err)
 		}
+		if libvirt.IsAddress(addr) {
+			if _, err := s.connectLibvirt(ctx, name, addr); err != nil {
+				return err
+			}
+			continue
+		}
 		if _, err := s.Connect(ctx, name, addr); err != nil {
 			return err
 		}
@@ -517,15 +524,30 @@ func (s *Session) connectAll(ctx context.Context, specs []string) error {
 	return nil
 }
 
-// monitorSpec reads --qmp NAME=ADDR or --qmp ADDR ("qemu" when alone).
+// monitorSpec reads --qmp NAME=ADDR or --qmp ADDR ("qemu" when alone;
+// a libvirt domain's name for libvirt:DOMAIN, and no name for libvirt:*,
+// whose monitors are each named after their domain).
 func monitorSpec(spec string, n int) (name, addr string, err error) {
-	if k, v, ok := strings.Cut(spec, "="); ok && hmp.ValidName(k) {
+	if k, v, ok := strings.Cut(spec, "="); ok && hmp.ValidName(k) && !libvirt.IsAddress(spec) {
 		name, addr = k, v
+	} else if libvirt.IsAddress(spec) {
+		a, err := libvirt.ParseAddress(spec)
+		if err != nil {
+			return "", "", err
+		}
+		if a.Domain != libvirt.AllDomains {
+			name = a.Domain
+		}
+		return name, spec, nil
 	} else {
 		if n > 1 {
 			return "", "", fmt.Errorf("with several monitors, name each: --qmp NAME=ADDR")
 		}
 		name, addr = "qemu", spec
+	}
+	if libvirt.IsAddress(addr) {
+		_, err := libvirt.ParseAddress(addr)
+		return name, addr, err
 	}
 	if _, _, err := qmp.ParseAddress(addr); err != nil {
 		return "", "", err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hmpsh/hmpsh/hmp"
+	"github.com/hmpsh/hmpsh/libvirt"
 	"github.com/hmpsh/hmpsh/qmp"
 	"github.com/hmpsh/hmpsh/sandbox"
 	"github.com/hmpsh/hmpsh/shell/redact"
@@ -62,6 +63,8 @@ type Session struct {
 	// sent is what the last line sent, until the next line runs: --record
 	// and check mask its output by it.
 	sent []qmp.Request
+	// lv holds the connections to libvirt daemons (libvirt: monitors).
+	lv libvirtPool
 }
 
 // NewSession makes a session without monitors; Connect adds them. With
@@ -97,6 +100,16 @@ func (s *Session) errf(format string, a ...any) {
 // Connect dials a monitor and adds it under name; the first one added is
 // the current one, where lines without @NAME go.
 func (s *Session) Connect(ctx context.Context, name, addr string) (*Monitor, error) {
+	if libvirt.IsAddress(addr) {
+		ms, err := s.connectLibvirt(ctx, name, addr)
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) != 1 {
+			return nil, fmt.Errorf("%s connects several monitors", addr)
+		}
+		return ms[0], nil
+	}
 	if !hmp.ValidName(name) {
 		return nil, fmt.Errorf("%q is not a monitor name (letters, digits, - and _)", name)
 	}
@@ -154,6 +167,7 @@ func (s *Session) Close() {
 		s.mons.markClosed(m)
 		m.client.Close()
 	}
+	s.lv.closeAll()
 	s.wg.Wait()
 	s.out.flush()
 }
@@ -209,6 +223,9 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 		return err
 	}
 	if err := s.sx.ParseInto(ln, raw, tf); err != nil {
+		if refused := s.libvirtRefusal(raw, ln); refused != nil {
+			return refused
+		}
 		return s.elsewhere(raw, ln, err)
 	}
 	switch ln.Kind {
@@ -231,10 +248,20 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 	}
 	tn, err := hmp.Translate(ln, t)
 	if err != nil {
+		if refused := s.libvirtRefusal(raw, ln); refused != nil {
+			return refused
+		}
 		return s.elsewhere(raw, ln, err)
 	}
 	if s.dry != nil {
 		return s.show(ln, tn)
+	}
+	warning, err := libvirtPolicy(m, tn)
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		s.errf("hmpsh: %s\n", warning)
 	}
 	// A .wait event after this line looks at what came since it was sent.
 	for _, m := range s.mons.list() {

@@ -107,6 +107,8 @@ func (st *state) valueSlot(p hmp.Param, qmpName string, before []string) *slot {
 		return st.channelSlot()
 	case hmp.URI:
 		return st.uriSlot(st.cur.Text)
+	case hmp.Address:
+		return st.addressSlot(st.cur.Text)
 	case hmp.CommandName:
 		if len(before) == 1 && before[0] == hmp.Info {
 			return st.infoSlot()
@@ -194,6 +196,37 @@ func (st *state) helpKeySlot(t *hmp.Target, name string) *slot {
 		}})
 	}
 	return st.wordSlot(commandHelp(cmd), items)
+}
+
+// addressSlot completes a monitor's address: its kind, then a path for
+// unix:, and the running domains of libvirt's default connection (or of
+// the URI after "@") for libvirt:.
+func (st *state) addressSlot(v string) *slot {
+	scheme, rest, found := strings.Cut(v, ":")
+	if !found {
+		items := []item{
+			{text: "unix:", help: "unix:PATH, a QMP socket"},
+			{text: "tcp:", help: "tcp:HOST:PORT, a QMP socket on TCP"},
+			{text: "libvirt:", help: "libvirt:DOMAIN[@URI], a domain libvirt manages (libvirt:* for every running one)"},
+		}
+		return st.wordSlot("ADDR: unix:PATH, tcp:HOST:PORT, a path, or libvirt:DOMAIN[@URI]", items)
+	}
+	switch scheme {
+	case "unix":
+		dir, base := splitPath(rest)
+		return &slot{prefix: base, items: pathItems(dir, base), quoted: st.cur.Quoted}
+	case "libvirt":
+		lister, ok := st.c.src.(DomainLister)
+		if !ok || strings.Contains(rest, "@") {
+			return nil
+		}
+		items := []item{{text: "*", help: "every running domain, each a monitor named after it", term: " "}}
+		for _, d := range lister.LibvirtDomains("") {
+			items = append(items, item{text: d, help: "running domain " + d, term: " "})
+		}
+		return &slot{prefix: rest, items: items, quoted: st.cur.Quoted}
+	}
+	return nil
 }
 
 // uriSlot completes a legacy URI: its protocol, then a path for unix:

@@ -32,6 +32,13 @@ type Source interface {
 	Monitors() []string // the names @NAME takes
 }
 
+// DomainLister is a Source that can name libvirt's running domains, for
+// addresses: uri "" is libvirt's default connection. It answers from
+// what it already knows and never waits.
+type DomainLister interface {
+	LibvirtDomains(uri string) []string
+}
+
 // Candidate is one completion of the word (or part of a word) before the
 // cursor. Text is written as it goes into the line (",," for a comma in a
 // comma list, escapes inside double quotes) and starts with the prefixLen

@@ -1,0 +1,455 @@
+package shell
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hmpsh/hmpsh/hmp"
+	"github.com/hmpsh/hmpsh/libvirt"
+	"github.com/hmpsh/hmpsh/qmp"
+)
+
+// libvirtPool holds a session's connections to libvirt daemons, one per
+// URI, shared by the monitors of that URI's domains. It also remembers
+// each URI's running domains for completion, which never waits.
+type libvirtPool struct {
+	mu      sync.Mutex
+	conns   map[string]*libvirt.Conn
+	domains map[string][]string // running domains by URI, as last listed
+	listing map[string]bool     // a listing for completion is on its way
+}
+
+// conn returns the pool's connection to uri, dialling it if there is none
+// or it was lost.
+func (p *libvirtPool) conn(ctx context.Context, uri string) (*libvirt.Conn, error) {
+	p.mu.Lock()
+	c := p.conns[uri]
+	p.mu.Unlock()
+	if c != nil {
+		select {
+		case <-c.Done():
+		default:
+			return c, nil
+		}
+	}
+	c, err := libvirt.Dial(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns == nil {
+		p.conns = map[string]*libvirt.Conn{}
+	}
+	if old := p.conns[uri]; old != nil && old != c {
+		select {
+		case <-old.Done():
+		default:
+			// Another line dialled it meanwhile: keep one.
+			go c.Close()
+			return old, nil
+		}
+	}
+	p.conns[uri] = c
+	return c, nil
+}
+
+func (p *libvirtPool) remember(uri string, names []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.domains == nil {
+		p.domains = map[string][]string{}
+	}
+	p.domains[uri] = names
+}
+
+// known returns uri's running domains as last listed, and has them listed
+// again in the background (timeout bounds that), so that the next Tab
+// sees a fresh list without this one waiting.
+func (p *libvirtPool) known(uri string, timeout time.Duration) []string {
+	p.mu.Lock()
+	names := p.domains[uri]
+	busy := p.listing[uri]
+	if !busy {
+		if p.listing == nil {
+			p.listing = map[string]bool{}
+		}
+		p.listing[uri] = true
+	}
+	p.mu.Unlock()
+	if !busy {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			if c, err := p.conn(ctx, uri); err == nil {
+				if got, err := c.Running(ctx); err == nil {
+					p.remember(uri, got)
+				}
+			}
+			p.mu.Lock()
+			p.listing[uri] = false
+			p.mu.Unlock()
+		}()
+	}
+	return names
+}
+
+func (p *libvirtPool) closeAll() {
+	p.mu.Lock()
+	conns := p.conns
+	p.conns = nil
+	p.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// connectLibvirt connects the monitor of one domain, or of every running
+// domain for libvirt:*, each named after its domain unless name is given
+// (for one domain only).
+func (s *Session) connectLibvirt(ctx context.Context, name, addr string) ([]*Monitor, error) {
+	a, err := libvirt.ParseAddress(addr)
+	if err != nil {
+		return nil, err
+	}
+	if s.dry != nil {
+		return nil, fmt.Errorf("a dry run connects to nothing")
+	}
+	dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	c, err := s.lv.conn(dctx, a.URI)
+	if err != nil {
+		return nil, &MonitorError{Name: monitorNameOr(name, a.Domain), Err: err}
+	}
+	domains := []string{a.Domain}
+	if a.Domain == libvirt.AllDomains {
+		if name != "" {
+			return nil, fmt.Errorf("%s connects every running domain, each named after its domain: give no NAME", addr)
+		}
+		if domains, err = c.Running(dctx); err != nil {
+			return nil, err
+		}
+		s.lv.remember(a.URI, domains)
+		if len(domains) == 0 {
+			return nil, fmt.Errorf("%s: no running domain on %s", addr, a.URI)
+		}
+	}
+	var ms []*Monitor
+	for _, d := range domains {
+		n := name
+		if n == "" {
+			n = d
+		}
+		if !hmp.ValidName(n) {
+			return ms, fmt.Errorf("domain %q is not a monitor name (letters, digits, - and _): name it with NAME=libvirt:%s", d, d)
+		}
+		lm, err := c.Monitor(dctx, d)
+		if err != nil {
+			return ms, &MonitorError{Name: n, Err: err}
+		}
+		da := libvirt.Address{Domain: d, URI: a.URI}
+		m, err := s.add(&Monitor{Name: n, Addr: da.String(), client: lm})
+		if err != nil {
+			return ms, err
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+func monitorNameOr(name, domain string) string {
+	if name != "" {
+		return name
+	}
+	return domain
+}
+
+// libvirtMonitor is m's libvirt backend, or nil for a QMP socket.
+func (m *Monitor) libvirtMonitor() *libvirt.Monitor {
+	if m == nil {
+		return nil
+	}
+	lm, _ := m.client.(*libvirt.Monitor)
+	return lm
+}
+
+// Migration commands libvirt keeps to itself, by QMP name, with HMP's.
+var libvirtOwned = map[string]string{
+	"migrate":                "migrate",
+	"migrate-incoming":       "migrate_incoming",
+	"migrate-recover":        "migrate_recover",
+	"migrate_cancel":         "migrate_cancel",
+	"migrate-pause":          "migrate_pause",
+	"migrate-continue":       "migrate_continue",
+	"migrate-start-postcopy": "migrate_start_postcopy",
+}
+
+// Tuning libvirt may set again for its own migrations.
+var libvirtTuned = map[string]bool{"migrate-set-parameters": true, "migrate-set-capabilities": true, "migrate_set_speed": true, "migrate_set_downtime": true}
+
+// libvirtCalls is what a translation runs, as QMP names, with the
+// arguments of each: an HMP line passed through counts as the HMP
+// command it is (its first word, with QMP's spelling).
+func libvirtCalls(tn *hmp.Translation) []libvirtCall {
+	var out []libvirtCall
+	for _, r := range tn.Requests {
+		name, args := r.Execute, json.RawMessage(nil)
+		if r.Raw != nil {
+			var raw struct {
+				Execute   string          `json:"execute"`
+				Arguments json.RawMessage `json:"arguments"`
+			}
+			json.Unmarshal(r.Raw, &raw)
+			name, args = raw.Execute, raw.Arguments
+		} else if len(r.Arguments) > 0 {
+			args, _ = json.Marshal(r.Arguments)
+		}
+		if name == "human-monitor-command" {
+			var hm struct {
+				CommandLine string `json:"command-line"`
+			}
+			json.Unmarshal(args, &hm)
+			first, _, _ := strings.Cut(strings.TrimSpace(hm.CommandLine), " ")
+			for q, h := range libvirtOwned {
+				if h == first {
+					name, args = q, nil
+				}
+			}
+			switch first {
+			case "migrate_set_parameter":
+				name = "migrate-set-parameters"
+			case "migrate_set_capability":
+				name = "migrate-set-capabilities"
+			}
+		}
+		out = append(out, libvirtCall{name, args})
+	}
+	return out
+}
+
+type libvirtCall struct {
+	name string
+	args json.RawMessage
+}
+
+// libvirtPolicy is what libvirt's ownership of a domain means for a line:
+// a migration command is refused before anything is sent, with the virsh
+// command that does it libvirt's way; tuning goes through with a warning.
+func libvirtPolicy(m *Monitor, tn *hmp.Translation) (warning string, err error) {
+	lm := m.libvirtMonitor()
+	if lm == nil || tn == nil {
+		return "", nil
+	}
+	for _, sc := range libvirtCalls(tn) {
+		if hmpName, owned := libvirtOwned[sc.name]; owned {
+			return "", &refusedByLibvirt{Monitor: m.Name, Command: hmpName, Virsh: virshEquivalent(lm, sc)}
+		}
+		if libvirtTuned[sc.name] {
+			warning = fmt.Sprintf("warning: %s is managed by libvirt, which may set migration parameters and capabilities again for its own migrations (virsh migrate's options)", m.Name)
+		}
+	}
+	return warning, nil
+}
+
+// libvirtRefusal is, for a line its own QEMU cannot take, the refusal it
+// would get on a libvirt monitor anyway: a migration over a transport the
+// domain's QEMU lacks is still libvirt's business, and virsh's way is
+// what the person needs to hear. The line is read for the newest QEMU
+// hmpsh knows; nil when that does not make it a refused command.
+func (s *Session) libvirtRefusal(raw string, ln *hmp.Line) error {
+	if s.dry != nil {
+		return nil
+	}
+	m := s.mons.lookup(ln.Monitor)
+	if m.libvirtMonitor() == nil {
+		return nil
+	}
+	newest := s.known.Newest()
+	var again hmp.Line
+	if err := s.sx.ParseInto(&again, raw, func(string) (*hmp.Target, error) { return newest, nil }); err != nil {
+		return nil
+	}
+	tn, err := hmp.Translate(&again, newest)
+	if err != nil {
+		return nil
+	}
+	_, refused := libvirtPolicy(m, tn)
+	return refused
+}
+
+// refusedByLibvirt is a migration command refused on a libvirt monitor.
+type refusedByLibvirt struct {
+	Monitor, Command string
+	Virsh            string
+}
+
+func (e *refusedByLibvirt) Error() string {
+	return fmt.Sprintf("%s: not sent: %s is a libvirt domain, and libvirt must control both ends of its migration (a migration behind its back leaves libvirt's view of the domain wrong)\n  libvirt's way: %s",
+		e.Command, e.Monitor, e.Virsh)
+}
+
+// virshEquivalent is the virsh command line that does what sc asked, on
+// the libvirt connection and domain of lm.
+func virshEquivalent(lm *libvirt.Monitor, sc libvirtCall) string {
+	virsh := "virsh -c " + shellQuote(lm.URI())
+	dom := shellQuote(lm.Domain())
+	switch sc.name {
+	case "migrate":
+		var a struct {
+			URI      string `json:"uri"`
+			Resume   bool   `json:"resume"`
+			Channels []struct {
+				Type string          `json:"channel-type"`
+				Addr json.RawMessage `json:"addr"`
+			} `json:"channels"`
+		}
+		json.Unmarshal(sc.args, &a)
+		mig, host, why := "", "", ""
+		if a.URI != "" {
+			mig, host, why = libvirtURIFromLegacy(a.URI)
+		}
+		for _, ch := range a.Channels {
+			if ch.Type == "" || ch.Type == "main" {
+				mig, host, why = libvirtURIFromChannel(ch.Addr)
+			}
+		}
+		dest := "DESTURI"
+		if host != "" {
+			dest = "qemu+ssh://" + host + "/system"
+		}
+		cmd := virsh + " migrate --live " + dom + " " + dest
+		if a.Resume {
+			cmd += " --postcopy --postcopy-resume"
+		}
+		if mig != "" {
+			cmd += " --migrateuri " + shellQuote(mig)
+		}
+		if why != "" {
+			cmd += "   (" + why + ")"
+		} else if host == "" {
+			cmd += "   (DESTURI: the destination host's libvirt, e.g. qemu+ssh://HOST/system)"
+		} else {
+			cmd += "   (the destination's libvirt URI is a guess: any of qemu+ssh, qemu+tcp, qemu+tls that reaches it)"
+		}
+		return cmd
+	case "migrate-incoming", "migrate-recover":
+		return "none on this side: libvirt starts the destination itself; run virsh migrate on the source's libvirt (" + virsh + " migrate --live DOMAIN DESTURI on the source host)"
+	case "migrate_cancel":
+		return virsh + " domjobabort " + dom
+	case "migrate-pause":
+		return virsh + " domjobabort --postcopy " + dom
+	case "migrate-start-postcopy":
+		return virsh + " migrate-postcopy " + dom
+	case "migrate-continue":
+		return "none: libvirt moves its own migration past each pause itself (" + virsh + " domjobinfo " + dom + " shows where it is)"
+	}
+	return virsh + " migrate --live " + dom + " DESTURI"
+}
+
+// libvirtURIFromChannel is the --migrateuri for a MigrationAddress, the
+// destination's host when known, or why there is none.
+func libvirtURIFromChannel(addr json.RawMessage) (uri, host, why string) {
+	var a struct {
+		Transport string `json:"transport"`
+		Type      string `json:"type"`
+		Host      string `json:"host"`
+		Port      string `json:"port"`
+		Path      string `json:"path"`
+		Filename  string `json:"filename"`
+	}
+	json.Unmarshal(addr, &a)
+	switch {
+	case a.Transport == "socket" && a.Type == "inet":
+		return "tcp://" + net.JoinHostPort(a.Host, a.Port), a.Host, ""
+	case a.Transport == "rdma":
+		return "rdma://" + net.JoinHostPort(a.Host, a.Port), a.Host, ""
+	case a.Transport == "socket" && a.Type == "unix":
+		return "unix://" + a.Path, "", ""
+	case a.Transport == "file":
+		return "", "", "libvirt has no file transport for a live migration; virsh save " + shellQuote(a.Filename) + " writes the domain's state to a file"
+	case a.Transport == "exec":
+		return "", "", "libvirt runs no command for a migration; give virsh migrate a tcp --migrateuri"
+	}
+	return "", "", "libvirt has no migration URI for this channel (" + a.Transport + " " + a.Type + ")"
+}
+
+// libvirtURIFromLegacy does the same for a legacy URI.
+func libvirtURIFromLegacy(u string) (uri, host, why string) {
+	proto, rest, _ := strings.Cut(u, ":")
+	switch proto {
+	case "tcp", "rdma":
+		hp := rest
+		if i := strings.IndexByte(hp, ','); i >= 0 {
+			hp = hp[:i]
+		}
+		h, p, err := net.SplitHostPort(hp)
+		if err != nil {
+			return "", "", ""
+		}
+		if _, err := strconv.Atoi(p); err != nil {
+			return "", "", ""
+		}
+		return proto + "://" + net.JoinHostPort(h, p), h, ""
+	case "unix":
+		return "unix://" + rest, "", ""
+	case "file":
+		return "", "", "libvirt has no file transport for a live migration; virsh save FILE writes the domain's state to a file"
+	case "exec":
+		return "", "", "libvirt runs no command for a migration; give virsh migrate a tcp --migrateuri"
+	}
+	return "", "", "libvirt has no migration URI for " + proto + ":"
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@=+,%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+var _ qmp.Conn = (*libvirt.Monitor)(nil)
+
+// libvirtNote is what .explain adds for a line bound for a libvirt
+// monitor: the refusal with its virsh command, or the tuning warning.
+func (s *Session) libvirtNote(ctx context.Context, raw, monitor string) string {
+	m := s.mons.lookup(monitor)
+	if m.libvirtMonitor() == nil || s.dry != nil {
+		return ""
+	}
+	var ln hmp.Line
+	tf := func(string) (*hmp.Target, error) { return s.Target(ctx, m) }
+	if err := s.sx.ParseInto(&ln, raw, tf); err != nil {
+		if refused := s.libvirtRefusal(raw, &ln); refused != nil {
+			return "libvirt:     " + refused.Error()
+		}
+		return ""
+	}
+	t, err := s.Target(ctx, m)
+	if err != nil {
+		return ""
+	}
+	tn, err := hmp.Translate(&ln, t)
+	if err != nil {
+		if refused := s.libvirtRefusal(raw, &ln); refused != nil {
+			return "libvirt:     " + refused.Error()
+		}
+		return ""
+	}
+	warning, refused := libvirtPolicy(m, tn)
+	if refused != nil {
+		return "libvirt:     " + refused.Error()
+	}
+	if warning != "" {
+		return "libvirt:     " + warning
+	}
+	return ""
+}
