@@ -91,7 +91,9 @@ func TestLibvirtCompletion(t *testing.T) {
 	c := complete.New(completionSource{sess: s})
 	line := "migrate_set_capability compr"
 	cands, n := c.Candidates(line, len(line))
-	if !slices.ContainsFunc(cands, func(cd complete.Candidate) bool { return strings.HasPrefix(line[:len(line)-n]+cd.Text, "migrate_set_capability compress") }) {
+	if !slices.ContainsFunc(cands, func(cd complete.Candidate) bool {
+		return strings.HasPrefix(line[:len(line)-n]+cd.Text, "migrate_set_capability compress")
+	}) {
 		t.Fatalf("%q: candidates %+v lack compress (QEMU 7.2's)", line, cands)
 	}
 	// Domain names after libvirt: come from libvirtd, listed in the
