@@ -89,9 +89,9 @@ any other HMP command, "help COMMAND" is QEMU's own help.`,
 		{
 			Name: ".connect",
 			Params: []hmp.Param{monitorParam,
-				{Name: "addr", Type: hmp.Address, Help: "unix:PATH, tcp:HOST:PORT, or a path"}},
+				{Name: "addr", Type: hmp.Address, Help: "unix:PATH, tcp:HOST:PORT or a path (a QMP socket), or libvirt:DOMAIN[@URI] (a domain libvirt manages)"}},
 			Short:    "connect (or reconnect) monitor NAME at ADDR",
-			Examples: []hmp.Example{{Line: ".connect dst unix:/tmp/dst.sock"}},
+			Examples: []hmp.Example{{Line: ".connect dst unix:/tmp/dst.sock"}, {Line: ".connect web1 libvirt:web1@qemu+tcp://10.0.0.5/system"}},
 			Run: func(ctx context.Context, s *Session, c *hmp.Call) error {
 				name, _ := c.Arg("name")
 				addr, _ := c.Arg("addr")

@@ -248,7 +248,8 @@ func libvirtPolicy(m *Monitor, tn *hmp.Translation) (warning string, err error) 
 	}
 	for _, sc := range libvirtCalls(tn) {
 		if hmpName, owned := libvirtOwned[sc.name]; owned {
-			return "", &refusedByLibvirt{Monitor: m.Name, Command: hmpName, Virsh: virshEquivalent(lm, sc)}
+			virsh, note := virshEquivalent(lm, sc)
+			return "", &refusedByLibvirt{Monitor: m.Name, Command: hmpName, Virsh: virsh, Note: note}
 		}
 		if libvirtTuned[sc.name] {
 			warning = fmt.Sprintf("warning: %s is managed by libvirt, which may set migration parameters and capabilities again for its own migrations (virsh migrate's options)", m.Name)
@@ -286,17 +287,23 @@ func (s *Session) libvirtRefusal(raw string, ln *hmp.Line) error {
 // refusedByLibvirt is a migration command refused on a libvirt monitor.
 type refusedByLibvirt struct {
 	Monitor, Command string
-	Virsh            string
+	Virsh            string // the virsh command line, or why there is none
+	Note             string // about a part of it hmpsh had to guess
 }
 
 func (e *refusedByLibvirt) Error() string {
-	return fmt.Sprintf("%s: not sent: %s is a libvirt domain, and libvirt must control both ends of its migration (a migration behind its back leaves libvirt's view of the domain wrong)\n  libvirt's way: %s",
+	msg := fmt.Sprintf("%s: not sent: %s is managed by libvirt, which must run both ends of a migration itself (one behind its back leaves libvirt's idea of the domain wrong)\n  libvirt's way: %s",
 		e.Command, e.Monitor, e.Virsh)
+	if e.Note != "" {
+		msg += "\n  (" + e.Note + ")"
+	}
+	return msg
 }
 
 // virshEquivalent is the virsh command line that does what sc asked, on
-// the libvirt connection and domain of lm.
-func virshEquivalent(lm *libvirt.Monitor, sc libvirtCall) string {
+// the libvirt connection and domain of lm, and a note on what in it is a
+// placeholder or has no libvirt form.
+func virshEquivalent(lm *libvirt.Monitor, sc libvirtCall) (cmd, note string) {
 	virsh := "virsh -c " + shellQuote(lm.URI())
 	dom := shellQuote(lm.Domain())
 	switch sc.name {
@@ -310,6 +317,9 @@ func virshEquivalent(lm *libvirt.Monitor, sc libvirtCall) string {
 			} `json:"channels"`
 		}
 		json.Unmarshal(sc.args, &a)
+		if file := migrationFile(a.URI, a.Channels); file != "" {
+			return virsh + " save " + dom + " " + shellQuote(file), "libvirt migrates no running domain to a file: virsh save writes its state there and stops it; virsh restore brings it back"
+		}
 		mig, host, why := "", "", ""
 		if a.URI != "" {
 			mig, host, why = libvirtURIFromLegacy(a.URI)
@@ -320,10 +330,12 @@ func virshEquivalent(lm *libvirt.Monitor, sc libvirtCall) string {
 			}
 		}
 		dest := "DESTURI"
+		note = "DESTURI: the destination host's libvirt, e.g. qemu+ssh://HOST/system"
 		if host != "" {
 			dest = "qemu+ssh://" + host + "/system"
+			note = dest + " stands for the destination host's libvirt: qemu+tcp or qemu+tls work too"
 		}
-		cmd := virsh + " migrate --live " + dom + " " + dest
+		cmd = virsh + " migrate --live " + dom + " " + dest
 		if a.Resume {
 			cmd += " --postcopy --postcopy-resume"
 		}
@@ -331,25 +343,44 @@ func virshEquivalent(lm *libvirt.Monitor, sc libvirtCall) string {
 			cmd += " --migrateuri " + shellQuote(mig)
 		}
 		if why != "" {
-			cmd += "   (" + why + ")"
-		} else if host == "" {
-			cmd += "   (DESTURI: the destination host's libvirt, e.g. qemu+ssh://HOST/system)"
-		} else {
-			cmd += "   (the destination's libvirt URI is a guess: any of qemu+ssh, qemu+tcp, qemu+tls that reaches it)"
+			note = why
 		}
-		return cmd
+		return cmd, note
 	case "migrate-incoming", "migrate-recover":
-		return "none on this side: libvirt starts the destination itself; run virsh migrate on the source's libvirt (" + virsh + " migrate --live DOMAIN DESTURI on the source host)"
+		return "virsh -c SOURCEURI migrate --live DOMAIN " + shellQuote(lm.URI()), "libvirt starts the destination itself when the source's libvirt migrates a domain here; SOURCEURI is that host's libvirt"
 	case "migrate_cancel":
-		return virsh + " domjobabort " + dom
+		return virsh + " domjobabort " + dom, ""
 	case "migrate-pause":
-		return virsh + " domjobabort --postcopy " + dom
+		return virsh + " domjobabort --postcopy " + dom, ""
 	case "migrate-start-postcopy":
-		return virsh + " migrate-postcopy " + dom
+		return virsh + " migrate-postcopy " + dom, ""
 	case "migrate-continue":
-		return "none: libvirt moves its own migration past each pause itself (" + virsh + " domjobinfo " + dom + " shows where it is)"
+		return virsh + " domjobinfo " + dom, "libvirt moves its own migrations past each pause itself; domjobinfo shows where one is"
 	}
-	return virsh + " migrate --live " + dom + " DESTURI"
+	return virsh + " migrate --live " + dom + " DESTURI", ""
+}
+
+// migrationFile is the file a migrate's URI or main channel writes to,
+// or "".
+func migrationFile(uri string, channels []struct {
+	Type string          `json:"channel-type"`
+	Addr json.RawMessage `json:"addr"`
+}) string {
+	if rest, ok := strings.CutPrefix(uri, "file:"); ok {
+		file, _, _ := strings.Cut(rest, ",")
+		return file
+	}
+	for _, ch := range channels {
+		var a struct {
+			Transport string `json:"transport"`
+			Filename  string `json:"filename"`
+		}
+		json.Unmarshal(ch.Addr, &a)
+		if a.Transport == "file" && (ch.Type == "" || ch.Type == "main") {
+			return a.Filename
+		}
+	}
+	return ""
 }
 
 // libvirtURIFromChannel is the --migrateuri for a MigrationAddress, the
@@ -361,7 +392,6 @@ func libvirtURIFromChannel(addr json.RawMessage) (uri, host, why string) {
 		Host      string `json:"host"`
 		Port      string `json:"port"`
 		Path      string `json:"path"`
-		Filename  string `json:"filename"`
 	}
 	json.Unmarshal(addr, &a)
 	switch {
@@ -371,8 +401,6 @@ func libvirtURIFromChannel(addr json.RawMessage) (uri, host, why string) {
 		return "rdma://" + net.JoinHostPort(a.Host, a.Port), a.Host, ""
 	case a.Transport == "socket" && a.Type == "unix":
 		return "unix://" + a.Path, "", ""
-	case a.Transport == "file":
-		return "", "", "libvirt has no file transport for a live migration; virsh save " + shellQuote(a.Filename) + " writes the domain's state to a file"
 	case a.Transport == "exec":
 		return "", "", "libvirt runs no command for a migration; give virsh migrate a tcp --migrateuri"
 	}
@@ -398,8 +426,6 @@ func libvirtURIFromLegacy(u string) (uri, host, why string) {
 		return proto + "://" + net.JoinHostPort(h, p), h, ""
 	case "unix":
 		return "unix://" + rest, "", ""
-	case "file":
-		return "", "", "libvirt has no file transport for a live migration; virsh save FILE writes the domain's state to a file"
 	case "exec":
 		return "", "", "libvirt runs no command for a migration; give virsh migrate a tcp --migrateuri"
 	}

@@ -121,8 +121,8 @@ func TestLibvirtMigrationRefused(t *testing.T) {
 		{"migrate tcp:10.0.0.2:4444", "virsh -c qemu:///system migrate --live " + d + " qemu+ssh://10.0.0.2/system --migrateuri tcp://10.0.0.2:4444"},
 		{"migrate -d -c socket,type=inet,host=h2,port=49152", "virsh -c qemu:///system migrate --live " + d + " qemu+ssh://h2/system --migrateuri tcp://h2:49152"},
 		{"migrate unix:/run/m.sock", "--migrateuri unix:///run/m.sock"},
-		{"migrate -c file,filename=/tmp/vm.state", "virsh save /tmp/vm.state"},
-		{"migrate_incoming tcp:0:4444", "libvirt starts the destination itself"},
+		{"migrate -c file,filename=/tmp/vm.state", "virsh -c qemu:///system save " + d + " /tmp/vm.state"},
+		{"migrate_incoming tcp:0:4444", "virsh -c SOURCEURI migrate --live DOMAIN qemu:///system"},
 		{"migrate_recover tcp:0:4444", "libvirt starts the destination itself"},
 		{"migrate_cancel", "virsh -c qemu:///system domjobabort " + d},
 		{"migrate_pause", "virsh -c qemu:///system domjobabort --postcopy " + d},
@@ -134,7 +134,7 @@ func TestLibvirtMigrationRefused(t *testing.T) {
 		var out, errOut bytes.Buffer
 		code := Main([]string{"--cache-dir", t.TempDir(), "--trace", "--qmp", "libvirt:" + d, "-c", tc.line}, strings.NewReader(""), &out, &errOut)
 		e := errOut.String()
-		if code != 1 || !strings.Contains(e, "not sent: "+d+" is a libvirt domain") || !strings.Contains(e, tc.virsh) {
+		if code != 1 || !strings.Contains(e, "not sent: "+d+" is managed by libvirt") || !strings.Contains(e, tc.virsh) {
 			t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 1 and %q", tc.line, code, e, tc.virsh)
 		}
 		if regexp.MustCompile(`(?m)^-> .*migrat`).MatchString(e) {

@@ -134,7 +134,7 @@ func flags(o *Options, known []string) (*flag.FlagSet, []string) {
 	})
 	fl.qemuFlag(&o.QEMU)
 	add("qmp", func() {
-		fs.Var(stringList{&o.QMP}, "qmp", "a QEMU's QMP monitor, `[NAME=]ADDR`: unix:/path, tcp:HOST:PORT, or a path; repeat with names for several (the first is the current one; \"@NAME LINE\" runs a line on NAME)")
+		fs.Var(stringList{&o.QMP}, "qmp", "a QEMU's monitor, `[NAME=]ADDR`: unix:/path, tcp:HOST:PORT or a path (a QMP socket), or libvirt:DOMAIN[@URI] (a domain libvirt manages, named after it; libvirt:*[@URI] for every running one); repeat for several (the first is the current one; \"@NAME LINE\" runs a line on NAME)")
 	})
 	add("c", func() { fs.Var(sources{list: &o.Sources}, "c", "run one `LINE` (repeatable; in order with -f)") })
 	add("f", func() {
