@@ -13,13 +13,15 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v libvirtd >/dev/null 2>&1 || ! command -v virsh >/dev/null 2>&1; then
-	echo "install-libvirt: installing Debian 12's libvirt-daemon-system and libvirt-clients" >&2
+# openssh-server: the qemu+ssh test runs a private sshd on loopback (the
+# script starts none).
+if ! command -v libvirtd >/dev/null 2>&1 || ! command -v virsh >/dev/null 2>&1 || ! command -v sshd >/dev/null 2>&1; then
+	echo "install-libvirt: installing Debian 12's libvirt-daemon-system, libvirt-clients and openssh-server" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	sudo_ apt-get update -qq
-	# The package's own scripts try systemd; without it they complain and
+	# The packages' own scripts try systemd; without it they complain and
 	# carry on, which is what we want here.
-	sudo_ apt-get install -y -qq --no-install-recommends libvirt-daemon-system libvirt-clients >/dev/null
+	sudo_ apt-get install -y -qq --no-install-recommends libvirt-daemon-system libvirt-clients openssh-server >/dev/null
 fi
 
 # Root's daemons only: a private libvirtd a test runs as another user

@@ -17,7 +17,8 @@ import (
 	"github.com/hmpsh/hmpsh/shell/complete"
 )
 
-// hmpsh on a libvirt domain, locally and over qemu+tcp: every kind of line
+// hmpsh on a libvirt domain, locally, over qemu+tcp and over qemu+ssh (a
+// private sshd on loopback): every kind of line
 // runs as on a socket, events arrive, the live schema types lines.
 func TestLibvirtLines(t *testing.T) {
 	uri := libvirttest.System(t)

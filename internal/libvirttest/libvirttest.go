@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -196,4 +197,69 @@ func (d *Daemon) Kill() {
 	// QEMUs a session libvirtd started hold its directory in their
 	// command lines.
 	exec.Command("pkill", "-KILL", "-f", "qemu-system.*"+regexp.QuoteMeta(d.dir)).Run()
+}
+
+// SSHURI starts a private sshd on loopback that lets root in with a key of
+// the test's own, and returns the qemu+ssh URI that reaches the machine's
+// libvirtd through it (go-libvirt's ssh dialer: key file and known_hosts
+// given in the URI, the host key checked).
+func SSHURI(t testing.TB) string {
+	t.Helper()
+	System(t)
+	sshd, err := exec.LookPath("sshd")
+	if err != nil {
+		unavailable(t, "libvirttest: sshd not installed")
+	}
+	dir := t.TempDir()
+	for _, k := range []string{"host", "client"} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v: %s", err, out)
+		}
+	}
+	pub, _ := os.ReadFile(filepath.Join(dir, "client.pub"))
+	os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	hostPub, _ := os.ReadFile(filepath.Join(dir, "host.pub"))
+	fields := strings.Fields(string(hostPub))
+	known := fmt.Sprintf("[127.0.0.1]:%d %s %s\n", port, fields[0], fields[1])
+	os.WriteFile(filepath.Join(dir, "known_hosts"), []byte(known), 0o600)
+	conf := fmt.Sprintf(`ListenAddress 127.0.0.1
+Port %d
+HostKey %s
+AuthorizedKeysFile %s
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AllowStreamLocalForwarding yes
+PidFile %s
+`, port, filepath.Join(dir, "host"), filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "sshd.pid"))
+	os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(conf), 0o600)
+	os.MkdirAll("/run/sshd", 0o755) // sshd's privilege separation directory
+	cmd := exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
+	var logBuf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("sshd: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sshd does not listen on %d: %s", port, logBuf.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Sprintf("qemu+ssh://root@127.0.0.1:%d/system?keyfile=%s&known_hosts=%s", port, filepath.Join(dir, "client"), filepath.Join(dir, "known_hosts"))
 }
