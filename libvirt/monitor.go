@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
@@ -211,21 +210,9 @@ func (m *Monitor) Execute(ctx context.Context, command string, args any) (json.R
 // in every request and refuses one that has an id already, so a
 // request's id is taken out, and the reply comes back without libvirt's.
 func (m *Monitor) ExecuteRaw(ctx context.Context, req []byte) ([]byte, error) {
-	var obj map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(req))
-	if err := dec.Decode(&obj); err != nil {
-		return nil, fmt.Errorf("qmp: raw request: %w", err)
-	}
-	if obj == nil {
-		return nil, errors.New("qmp: raw request: want a JSON object, got null")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("qmp: raw request: more than one JSON value")
-	}
-	command := "raw request"
-	var s string
-	if json.Unmarshal(obj["execute"], &s) == nil && s != "" {
-		command = s
+	obj, command, err := qmp.ParseRawRequest(req)
+	if err != nil {
+		return nil, err
 	}
 	if _, oob := obj["exec-oob"]; oob {
 		return nil, fmt.Errorf("qmp: %s: libvirt's pass-through has no out-of-band execution (exec-oob)", command)
@@ -262,15 +249,7 @@ func (m *Monitor) ExecuteRaw(ctx context.Context, req []byte) ([]byte, error) {
 // HMP runs an HMP command line through human-monitor-command (not
 // libvirt's own --hmp, which would lose QMP's error classes).
 func (m *Monitor) HMP(ctx context.Context, cmdline string) (string, error) {
-	ret, err := m.Execute(ctx, "human-monitor-command", map[string]string{"command-line": cmdline})
-	if err != nil {
-		return "", err
-	}
-	var out string
-	if err := json.Unmarshal(ret, &out); err != nil {
-		return "", fmt.Errorf("qmp: human-monitor-command: reply is not a string: %s", ret)
-	}
-	return out, qmp.HMPFailure(out)
+	return qmp.RunHMP(ctx, m, cmdline)
 }
 
 // Sync waits until libvirtd has handed on every event QEMU sent before

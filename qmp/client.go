@@ -413,24 +413,9 @@ func (c *Client) Execute(ctx context.Context, command string, args any) (json.Ra
 // the reply is returned whole but without the id. A QMP error reply is
 // returned as well as a *Error, so that the caller can show either.
 func (c *Client) ExecuteRaw(ctx context.Context, req []byte) ([]byte, error) {
-	var obj map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(req))
-	if err := dec.Decode(&obj); err != nil {
-		return nil, fmt.Errorf("qmp: raw request: %w", err)
-	}
-	if obj == nil {
-		return nil, errors.New("qmp: raw request: want a JSON object, got null")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("qmp: raw request: more than one JSON value")
-	}
-	command := "raw request"
-	for _, k := range []string{"execute", "exec-oob"} {
-		var s string
-		if json.Unmarshal(obj[k], &s) == nil && s != "" {
-			command = s
-			break
-		}
+	obj, command, err := ParseRawRequest(req)
+	if err != nil {
+		return nil, err
 	}
 	r, err := c.roundTrip(ctx, command, func(id string) ([]byte, error) {
 		obj["id"], _ = json.Marshal(id)
@@ -456,15 +441,7 @@ func (c *Client) ExecuteRaw(ctx context.Context, req []byte) ([]byte, error) {
 // ordinary text; when the output looks like one (see HMPFailure), the output
 // is returned together with an *HMPError.
 func (c *Client) HMP(ctx context.Context, cmdline string) (string, error) {
-	ret, err := c.Execute(ctx, "human-monitor-command", map[string]string{"command-line": cmdline})
-	if err != nil {
-		return "", err
-	}
-	var out string
-	if err := json.Unmarshal(ret, &out); err != nil {
-		return "", fmt.Errorf("qmp: human-monitor-command: reply is not a string: %s", ret)
-	}
-	return out, HMPFailure(out)
+	return RunHMP(ctx, c, cmdline)
 }
 
 // roundTrip registers a call, sends the request that build makes for its id,

@@ -1,8 +1,12 @@
 package qmp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 )
 
 // Conn is the monitor interface every backend implements: a QMP socket
@@ -41,3 +45,45 @@ var _ Conn = (*Client)(nil)
 // than Client: events is how many events the backend had put in Events
 // when the reply came.
 func SetMark(ctx context.Context, events uint64) { setMark(ctx, events) }
+
+// ParseRawRequest reads a request typed as raw JSON (one object, nothing
+// after it) for a backend's ExecuteRaw, and names its command for errors.
+func ParseRawRequest(req []byte) (obj map[string]json.RawMessage, command string, err error) {
+	dec := json.NewDecoder(bytes.NewReader(req))
+	if err := dec.Decode(&obj); err != nil {
+		return nil, "", fmt.Errorf("qmp: raw request: %w", err)
+	}
+	if obj == nil {
+		return nil, "", errors.New("qmp: raw request: want a JSON object, got null")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, "", errors.New("qmp: raw request: more than one JSON value")
+	}
+	command = "raw request"
+	for _, k := range []string{"execute", "exec-oob"} {
+		var s string
+		if json.Unmarshal(obj[k], &s) == nil && s != "" {
+			command = s
+			break
+		}
+	}
+	return obj, command, nil
+}
+
+// RunHMP runs an HMP command line through human-monitor-command on any
+// backend and returns its output unchanged (QEMU ends lines with "\r\n").
+// HMP reports failures as ordinary text; when the output looks like one
+// (see HMPFailure), the output is returned together with an *HMPError.
+func RunHMP(ctx context.Context, c interface {
+	Execute(ctx context.Context, command string, args any) (json.RawMessage, error)
+}, cmdline string) (string, error) {
+	ret, err := c.Execute(ctx, "human-monitor-command", map[string]string{"command-line": cmdline})
+	if err != nil {
+		return "", err
+	}
+	var out string
+	if err := json.Unmarshal(ret, &out); err != nil {
+		return "", fmt.Errorf("qmp: human-monitor-command: reply is not a string: %s", ret)
+	}
+	return out, HMPFailure(out)
+}
