@@ -231,7 +231,8 @@ func TestMonitors(t *testing.T) {
 		check(t, c, v, ".use ", []string{"old", "src"})
 		check(t, c, v, ".use s", []string{"src "})
 		check(t, c, v, ".connect o", []string{"old "})
-		check(t, c, v, ".connect old ", nil)
+		check(t, c, v, ".connect old ", []string{"libvirt:", "tcp:", "unix:"})
+		check(t, c, v, ".connect old lib", []string{"libvirt:"})
 		check(t, c, v, ".monitors ", nil)
 		check(t, c, v, "@src .use ", nil)
 	}

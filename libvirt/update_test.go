@@ -1,0 +1,4 @@
+package libvirt
+
+// -update is accepted here too: go test ./... -update.
+import _ "github.com/hmpsh/hmpsh/internal/update"
