@@ -12,7 +12,6 @@ package qmp
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,22 +64,31 @@ type Event struct {
 
 // Client is one QMP connection. It is safe for concurrent use: any number of
 // goroutines may Execute at once; a single goroutine reads the socket and
-// hands each reply to the call whose id it carries.
+// hands each reply to the call it answers.
+//
+// A request goes without an id when no other is on the wire (see send): QEMU's monitor reads a request one byte per turn of its loop,
+// so the 20 bytes of an id cost about as much as the rest of a short
+// request, and most requests are alone.
 type Client struct {
 	conn     net.Conn
 	greeting Greeting
 
 	// wsem serialises writes; a channel rather than a mutex so that waiting
-	// for it honours the caller's context.
+	// for it honours the caller's context. Whoever holds it decides whether
+	// its request needs an id and puts the request on the wire.
 	wsem chan struct{}
 
-	mu        sync.Mutex
-	seq       uint64
-	pending   map[string]*pendingCall // nil once the connection is down
-	closing   bool                    // Close was called
-	abandoned bool                    // a write was cut short: the stream is garbled
-	closed    *closedError            // how the connection ended
-	err       error                   // closed, with the calls it cut short
+	mu  sync.Mutex
+	seq uint64
+	// onWire is every request sent whose reply has not come, oldest
+	// first, including those whose caller has given up: their replies
+	// are still to come, and one without an id must not be taken for
+	// another's. QEMU answers in order.
+	onWire    []*pendingCall
+	closing   bool         // Close was called
+	abandoned bool         // a write was cut short: the stream is garbled
+	closed    *closedError // how the connection ended; nil while it is up
+	err       error        // closed, with the calls it cut short
 
 	events chan Event
 	// delivered counts the events put in events; only the reader uses it.
@@ -94,9 +102,12 @@ type Client struct {
 }
 
 type pendingCall struct {
-	seq     uint64
+	id      string // "" when sent without one
 	command string
-	reply   chan callResult // buffered: the reader never blocks on it
+	// gaveUp: the caller has gone (context, a write cut short); the reply
+	// is thrown away when it comes.
+	gaveUp bool
+	reply  chan callResult // buffered: the reader never blocks on it
 }
 
 type callResult struct {
@@ -202,7 +213,6 @@ func (dl Dialer) NewClient(ctx context.Context, conn net.Conn) (*Client, error) 
 		conn:     conn,
 		greeting: g,
 		wsem:     make(chan struct{}, 1),
-		pending:  make(map[string]*pendingCall),
 		events:   make(chan Event, EventBufferSize),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
@@ -373,39 +383,47 @@ func (c *Client) Close() error {
 // none) and returns the "return" member of the reply. A QMP error reply is a
 // *Error.
 func (c *Client) Execute(ctx context.Context, command string, args any) (json.RawMessage, error) {
-	var rawArgs json.RawMessage
+	var rawArgs []byte
 	if args != nil {
 		b, err := json.Marshal(args)
 		if err != nil {
 			return nil, fmt.Errorf("qmp: %s: arguments: %w", command, err)
 		}
-		// A typed nil map marshals as null, which QEMU rejects.
-		if !bytes.Equal(b, []byte("null")) {
+		// A typed nil map marshals as null, which QEMU rejects; no
+		// arguments mean {} to QEMU, in fewer bytes.
+		if !bytes.Equal(b, []byte("null")) && !bytes.Equal(b, []byte("{}")) {
 			rawArgs = b
 		}
 	}
-	name, err := json.Marshal(command)
-	if err != nil {
-		return nil, fmt.Errorf("qmp: %s: %w", command, err)
+	// Put together by hand: arguments can be megabytes (ringbuf-write),
+	// and json.Marshal would validate them a second time. Room is left for
+	// the id and the end that roundTrip adds.
+	head := make([]byte, 0, len(`{"execute":"","arguments":`)+len(command)+len(rawArgs)+len(`,"id":"hmpsh-18446744073709551615"}`)+1)
+	head = append(head, `{"execute":`...)
+	head = appendJSONString(head, command)
+	if rawArgs != nil {
+		head = append(head, `,"arguments":`...)
+		head = append(head, rawArgs...)
 	}
-	r, err := c.roundTrip(ctx, command, func(id string) ([]byte, error) {
-		// Put together by hand: arguments can be megabytes (ringbuf-write),
-		// and json.Marshal would validate them a second time.
-		line := make([]byte, 0, len(name)+len(rawArgs)+len(id)+40)
-		line = append(line, `{"execute":`...)
-		line = append(line, name...)
-		if rawArgs != nil {
-			line = append(line, `,"arguments":`...)
-			line = append(line, rawArgs...)
-		}
-		line = append(line, `,"id":"`...)
-		line = append(line, id...) // "hmpsh-N": nothing to escape
-		return append(line, `"}`...), nil
-	})
+	r, err := c.roundTrip(ctx, command, head, false)
 	if err != nil {
 		return nil, err
 	}
 	return r.ret, r.err
+}
+
+// appendJSONString appends s as a JSON string. A command's name is plain
+// ASCII, which needs no escaping and no json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if ch := s[i]; ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // ExecuteRaw sends a request typed as raw JSON, e.g. by a user:
@@ -417,10 +435,15 @@ func (c *Client) ExecuteRaw(ctx context.Context, req []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.roundTrip(ctx, command, func(id string) ([]byte, error) {
-		obj["id"], _ = json.Marshal(id)
-		return json.Marshal(obj)
-	})
+	delete(obj, "id")
+	head, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("qmp: %s: %w", command, err)
+	}
+	// Always with the client's id, as before requests went without one:
+	// a request typed by hand may be anything (an exec-oob, say), and
+	// this is not the path whose bytes count.
+	r, err := c.roundTrip(ctx, command, head[:len(head)-1], true)
 	if err != nil {
 		return nil, err
 	}
@@ -444,59 +467,29 @@ func (c *Client) HMP(ctx context.Context, cmdline string) (string, error) {
 	return RunHMP(ctx, c, cmdline)
 }
 
-// roundTrip registers a call, sends the request that build makes for its id,
-// and waits for the reply, the context, or the end of the connection.
-func (c *Client) roundTrip(ctx context.Context, command string, build func(id string) ([]byte, error)) (callResult, error) {
+// roundTrip sends a request and waits for its reply, the context, or the
+// end of the connection. head is the request as a JSON object without its
+// closing brace; send ends it, with an id when it needs one.
+func (c *Client) roundTrip(ctx context.Context, command string, head []byte, needID bool) (callResult, error) {
 	if err := ctx.Err(); err != nil {
 		return callResult{}, fmt.Errorf("qmp: %s: %w", command, err)
 	}
-	c.mu.Lock()
-	if c.pending == nil {
-		err := c.closed
-		c.mu.Unlock()
-		return callResult{}, fmt.Errorf("qmp: %s: %w", command, err)
-	}
-	c.seq++
-	id := "hmpsh-" + strconv.FormatUint(c.seq, 10)
-	call := &pendingCall{seq: c.seq, command: command, reply: make(chan callResult, 1)}
-	c.pending[id] = call
-	c.mu.Unlock()
-
-	line, err := build(id)
-	if err == nil {
-		err = c.send(ctx, append(line, '\n'))
-	}
+	call, err := c.send(ctx, command, head, needID)
 	if err != nil {
-		c.forget(id)
-		if ctx.Err() != nil {
-			return callResult{}, fmt.Errorf("qmp: %s: %w", command, ctx.Err())
-		}
-		// The reader may have delivered the connection's failure meanwhile;
-		// it says more than a write error does.
-		select {
-		case r := <-call.reply:
-			return callResult{}, r.err
-		default:
-		}
-		return callResult{}, fmt.Errorf("qmp: %s: %w", command, err)
+		return callResult{}, err
 	}
-
 	select {
 	case r := <-call.reply:
-		setMark(ctx, r.events)
-		if r.msg == nil {
-			return callResult{}, r.err // the connection's failure
-		}
-		return r, nil
+		return replied(ctx, r)
 	case <-ctx.Done():
-		c.forget(id)
+		c.mu.Lock()
+		// Still on the wire until its reply comes: a request sent
+		// meanwhile carries an id.
+		call.gaveUp = true
+		c.mu.Unlock()
 		select {
 		case r := <-call.reply: // arrived in the meantime: better late than lost
-			setMark(ctx, r.events)
-			if r.msg == nil {
-				return callResult{}, r.err
-			}
-			return r, nil
+			return replied(ctx, r)
 		default:
 		}
 		// QEMU may still run the command; its late reply is discarded.
@@ -504,24 +497,103 @@ func (c *Client) roundTrip(ctx context.Context, command string, build func(id st
 	}
 }
 
-func (c *Client) forget(id string) {
-	c.mu.Lock()
-	delete(c.pending, id)
-	c.mu.Unlock()
+// replied is what a call returns for what the reader handed it.
+func replied(ctx context.Context, r callResult) (callResult, error) {
+	setMark(ctx, r.events)
+	if r.msg == nil {
+		return callResult{}, r.err // the connection's failure
+	}
+	return r, nil
 }
 
-func (c *Client) send(ctx context.Context, line []byte) error {
+// send ends the request head, puts it on the wire and returns its call,
+// whose reply the reader hands on.
+//
+// A reply has no id when its request had none, so a request may go
+// without one only when its reply cannot be taken for another's: when no
+// other request is on the wire, counting those whose caller has given up
+// and whose replies are still to come. Deciding and writing under wsem
+// keeps both in the order of the wire. A request sent while an id-less one
+// is on the wire carries an id; its reply then comes with that id, after
+// the id-less one (QEMU answers in order). needID asks for an id
+// whatever is on the wire.
+func (c *Client) send(ctx context.Context, command string, head []byte, needID bool) (*pendingCall, error) {
 	select {
 	case c.wsem <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, fmt.Errorf("qmp: %s: %w", command, ctx.Err())
 	case <-c.done:
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		return c.closed
+		return nil, fmt.Errorf("qmp: %s: %w", command, c.closed)
 	}
 	defer func() { <-c.wsem }()
 
+	call := &pendingCall{command: command, reply: make(chan callResult, 1)}
+	c.mu.Lock()
+	if c.closed != nil {
+		defer c.mu.Unlock()
+		return nil, fmt.Errorf("qmp: %s: %w", command, c.closed)
+	}
+	line := head
+	if needID || len(c.onWire) > 0 {
+		c.seq++
+		call.id = "hmpsh-" + strconv.FormatUint(c.seq, 10)
+		if line[len(line)-1] != '{' {
+			line = append(line, ',')
+		}
+		line = append(line, `"id":"`...)
+		line = append(line, call.id...) // nothing to escape
+		line = append(line, '"')
+	}
+	line = append(line, "}\n"...)
+	c.onWire = append(c.onWire, call)
+	c.mu.Unlock()
+
+	n, err := c.write(ctx, line)
+	if err == nil {
+		return call, nil
+	}
+	c.mu.Lock()
+	if n == 0 {
+		// Nothing went out, and nothing will answer.
+		if i := slices.Index(c.onWire, call); i >= 0 {
+			c.onWire = slices.Delete(c.onWire, i, i+1)
+		}
+	} else {
+		// Half a request on the wire would garble the next one: give up
+		// the connection rather than send QEMU nonsense.
+		c.abandoned = true
+		call.gaveUp = true
+	}
+	c.mu.Unlock()
+	if n > 0 {
+		c.conn.Close()
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("qmp: %s: %w", command, ctx.Err())
+	}
+	// The reader may have delivered the connection's failure meanwhile;
+	// it says more than a write error does.
+	select {
+	case r := <-call.reply:
+		return nil, r.err
+	default:
+	}
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) {
+		// The peer is gone (QEMU quit) before the reader saw EOF: that is
+		// a closed connection, whichever side notices first.
+		err = fmt.Errorf("%w by QEMU: %w", ErrClosed, err)
+	}
+	return nil, fmt.Errorf("qmp: %s: %w", command, err)
+}
+
+// write writes line, cut short when ctx ends, and returns how much of it
+// went out.
+func (c *Client) write(ctx context.Context, line []byte) (int, error) {
+	if ctx.Done() == nil {
+		return c.conn.Write(line)
+	}
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		c.conn.SetWriteDeadline(time.Unix(1, 0))
@@ -532,23 +604,7 @@ func (c *Client) send(ctx context.Context, line []byte) error {
 		<-fired
 		c.conn.SetWriteDeadline(time.Time{})
 	}
-	if err != nil && n > 0 {
-		// Half a request on the wire would garble the next one: give up the
-		// connection rather than send QEMU nonsense.
-		c.mu.Lock()
-		c.abandoned = true
-		c.mu.Unlock()
-		c.conn.Close()
-	}
-	if err != nil && ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if err != nil && (errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)) {
-		// The peer is gone (QEMU quit) before the reader saw EOF: that is
-		// a closed connection, whichever side notices first.
-		return fmt.Errorf("%w by QEMU: %w", ErrClosed, err)
-	}
-	return err
+	return n, err
 }
 
 // wireMessage is any message from QEMU after the greeting.
@@ -622,29 +678,28 @@ func (c *Client) deliverReply(m wireMessage, raw json.RawMessage) {
 		r.err = m.Error
 	}
 	c.mu.Lock()
-	var call *pendingCall
-	var id string
+	i := -1
 	if len(m.ID) == 0 {
-		// QEMU answers without an id only when it could not parse the request
-		// far enough to find one; it handles requests in order, so the
-		// error belongs to the oldest call still waiting.
-		for k, p := range c.pending {
-			if call == nil || p.seq < call.seq {
-				call, id = p, k
-			}
+		// The reply to a request sent without an id, or QEMU's answer to
+		// one it could not parse far enough to find the id: either way
+		// the oldest request on the wire's, as QEMU answers in order (a
+		// request goes without an id only when it is the only one).
+		if len(c.onWire) > 0 {
+			i = 0
 		}
-	} else if json.Unmarshal(m.ID, &id) == nil {
-		call = c.pending[id]
+	} else if id := ""; json.Unmarshal(m.ID, &id) == nil && id != "" {
+		i = slices.IndexFunc(c.onWire, func(p *pendingCall) bool { return p.id == id })
 	}
-	if call != nil {
-		delete(c.pending, id)
+	var call *pendingCall
+	if i >= 0 {
+		call = c.onWire[i]
+		c.onWire = slices.Delete(c.onWire, i, i+1)
 	}
 	c.mu.Unlock()
 	if call != nil {
-		call.reply <- r
+		call.reply <- r // thrown away if the caller gave up
 	}
-	// else: the reply to a call that gave up (context) or to an id we never
-	// sent; nobody waits for it.
+	// else: a reply to an id we never sent; nobody waits for it.
 }
 
 // shutdown records why the connection is down, fails every call in flight
@@ -672,14 +727,10 @@ func (c *Client) shutdown(readErr error) {
 			cause.how = "after garbage from QEMU"
 		}
 	}
-	var inflight []*pendingCall
-	for _, p := range c.pending {
-		inflight = append(inflight, p)
-	}
-	slices.SortFunc(inflight, func(a, b *pendingCall) int { return cmp.Compare(a.seq, b.seq) })
+	inflight := c.onWire // in the order they were sent
 	names := make([]string, 0, len(inflight))
 	for _, p := range inflight {
-		if p.command != syncCommand {
+		if p.command != syncCommand && !p.gaveUp {
 			names = append(names, p.command)
 		}
 	}
@@ -689,7 +740,7 @@ func (c *Client) shutdown(readErr error) {
 	} else {
 		c.err = fmt.Errorf("qmp: %w", cause)
 	}
-	c.pending = nil
+	c.onWire = nil
 	c.mu.Unlock()
 
 	for _, p := range inflight {

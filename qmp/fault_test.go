@@ -28,25 +28,31 @@ type fakeConn struct {
 	r    *bufio.Reader
 }
 
-// request reads one request line and returns its command and id.
+// request reads one request line and returns its command and id (nil
+// when it has none: the client leaves it out when no other request is
+// waiting for a reply).
 func (f *fakeConn) request() (command string, id json.RawMessage) {
 	f.t.Helper()
-	line, err := f.r.ReadBytes('\n')
+	command, id, _ = f.requestLine()
+	return command, id
+}
+
+// requestLine is request, with the request's line as sent.
+func (f *fakeConn) requestLine() (command string, id json.RawMessage, line string) {
+	f.t.Helper()
+	b, err := f.r.ReadBytes('\n')
 	if err != nil {
 		f.t.Errorf("fake monitor: reading a request: %v", err)
-		return "", nil
+		return "", nil, ""
 	}
 	var req struct {
 		Execute string          `json:"execute"`
 		ID      json.RawMessage `json:"id"`
 	}
-	if err := json.Unmarshal(line, &req); err != nil {
-		f.t.Errorf("fake monitor: request %q: %v", line, err)
+	if err := json.Unmarshal(b, &req); err != nil {
+		f.t.Errorf("fake monitor: request %q: %v", b, err)
 	}
-	if len(req.ID) == 0 {
-		f.t.Errorf("fake monitor: request %q has no id", line)
-	}
-	return req.Execute, req.ID
+	return req.Execute, req.ID, string(b)
 }
 
 func (f *fakeConn) write(s string) {
@@ -56,7 +62,16 @@ func (f *fakeConn) write(s string) {
 }
 
 func (f *fakeConn) reply(id json.RawMessage, ret string) {
-	f.write(fmt.Sprintf(`{"return": %s, "id": %s}`+"\n", ret, id))
+	f.write(replyLine(`"return": `+ret, id))
+}
+
+// replyLine is a reply with members and, as QEMU does, the request's id
+// when it had one.
+func replyLine(members string, id json.RawMessage) string {
+	if len(id) == 0 {
+		return "{" + members + "}\n"
+	}
+	return "{" + members + `, "id": ` + string(id) + "}\n"
 }
 
 // fakeMonitor serves one connection: the greeting, the capabilities
@@ -82,9 +97,11 @@ func fakeMonitor(t *testing.T, greeting string, script func(f *fakeConn)) string
 			f.r.ReadBytes('\n') // until the client hangs up
 			return
 		}
-		cmd, id := f.request()
-		if cmd != "qmp_capabilities" {
-			t.Errorf("first request %q, want qmp_capabilities", cmd)
+		// The first request on a connection is alone on the wire: it goes
+		// without an id.
+		_, id, line := f.requestLine()
+		if line != `{"execute":"qmp_capabilities"}`+"\n" {
+			t.Errorf("first request %q, want qmp_capabilities without an id", line)
 		}
 		f.reply(id, "{}")
 		script(f)
@@ -124,7 +141,7 @@ func TestFaultEventBeforeGreeting(t *testing.T) {
 // connects right after another left) is sent again; the second may find
 // the first went through after all.
 func TestFaultCapabilitiesDropped(t *testing.T) {
-	for _, second := range []string{`{"return": {}, "id": %s}`, `{"error": {"class": "CommandNotFound", "desc": "Capabilities negotiation is already complete, command ignored"}, "id": %s}`} {
+	for _, second := range []string{`"return": {}`, `"error": {"class": "CommandNotFound", "desc": "Capabilities negotiation is already complete, command ignored"}`} {
 		l, addr := fakeListener(t)
 		go func() {
 			conn, err := l.Accept()
@@ -134,10 +151,20 @@ func TestFaultCapabilitiesDropped(t *testing.T) {
 			defer conn.Close()
 			f := &fakeConn{t: t, conn: conn, r: bufio.NewReader(conn)}
 			f.write(fakeGreeting)
-			f.request() // dropped: no reply
+			// Dropped: no reply. It went alone, without an id; it stays on
+			// the wire, and every request after it carries one.
+			if _, id := f.request(); id != nil {
+				t.Errorf("the first qmp_capabilities has the id %s", id)
+			}
 			_, id := f.request()
-			f.write(fmt.Sprintf(second, id) + "\n")
+			if id == nil {
+				t.Error("the second qmp_capabilities has no id, with the first unanswered")
+			}
+			f.write(replyLine(second, id))
 			_, id = f.request()
+			if id == nil {
+				t.Error("query-status has no id, with the first qmp_capabilities unanswered")
+			}
 			f.reply(id, `{"status": "running", "running": true}`)
 			f.r.ReadBytes('\n')
 		}()
@@ -370,9 +397,8 @@ func TestFaultClosedBeforeGreeting(t *testing.T) {
 			}
 			f := &fakeConn{t: t, conn: conn, r: bufio.NewReader(conn)}
 			f.write(fakeGreeting)
-			if _, id := f.request(); id != nil {
-				f.reply(id, "{}")
-			}
+			_, id := f.request()
+			f.reply(id, "{}")
 			f.r.ReadBytes('\n')
 			conn.Close()
 		}
@@ -460,7 +486,7 @@ func TestFaultSlowNegotiation(t *testing.T) {
 			time.Sleep(3 * time.Second)
 			mu.Lock()
 			defer mu.Unlock()
-			fmt.Fprintf(conn, `{"return": {}, "id": %s}`+"\n", id)
+			io.WriteString(conn, replyLine(`"return": {}`, id))
 		}()
 	})
 	if err := dialWithin30s(t, addr); err != nil {
@@ -474,7 +500,7 @@ func TestFaultNegotiationReconnects(t *testing.T) {
 	t.Parallel()
 	addr := serveEach(t, func(n int, conn net.Conn, id json.RawMessage) {
 		if n > 0 {
-			fmt.Fprintf(conn, `{"return": {}, "id": %s}`+"\n", id)
+			io.WriteString(conn, replyLine(`"return": {}`, id))
 		}
 	})
 	if err := dialWithin30s(t, addr); err != nil {

@@ -196,17 +196,15 @@ func FuzzMessages(f *testing.F) {
 func readMessages(t *testing.T, data []byte, limit int64, id string) (callResult, []Event) {
 	conn := &bytesConn{r: bytes.NewReader(data)}
 	c := &Client{
-		conn:    conn,
-		wsem:    make(chan struct{}, 1),
-		pending: make(map[string]*pendingCall),
-		events:  make(chan Event, len(data)/len(`{"event":"X"}`)+1),
-		quit:    make(chan struct{}),
-		done:    make(chan struct{}),
+		conn:   conn,
+		wsem:   make(chan struct{}, 1),
+		events: make(chan Event, len(data)/len(`{"event":"X"}`)+1),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
 	}
 	c.negotiated.Store(true)
-	c.seq++
-	call := &pendingCall{seq: c.seq, command: "call", reply: make(chan callResult, 1)}
-	c.pending[id] = call
+	call := &pendingCall{id: id, command: "call", reply: make(chan callResult, 1)}
+	c.onWire = []*pendingCall{call}
 	c.readLoop(newDecoder(conn, limit))
 	var evs []Event
 	for ev := range c.Events() {

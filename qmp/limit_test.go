@@ -35,7 +35,7 @@ func endless(t *testing.T, greet bool, head string) (addr string, written *atomi
 			f := &fakeConn{t: t, conn: conn, r: bufio.NewReader(conn)}
 			io.WriteString(w, fakeGreeting)
 			_, id := f.request()
-			io.WriteString(w, `{"return": {}, "id": `+string(id)+"}\n")
+			io.WriteString(w, replyLine(`"return": {}`, id))
 			f.request()
 		}
 		if _, err := io.WriteString(w, head); err != nil {
@@ -117,7 +117,7 @@ func TestMessageAtTheLimit(t *testing.T) {
 	addr := fakeMonitor(t, fakeGreeting, func(f *fakeConn) {
 		for i := range 4 {
 			_, id := f.request()
-			head, tail := `{"return": "`, `", "id": `+string(id)+`}`
+			head, tail := `{"return": "`, strings.TrimSuffix(replyLine(`"`, id), "\n")[1:]
 			n := limit - 1 - len(head) - len(tail)
 			if i == 3 {
 				n++

@@ -8,9 +8,7 @@ import "context"
 // which changes nothing; it is hmpsh's own business, so a connection that
 // ends before the answer does not name it among the calls it cut short.
 func (c *Client) Sync(ctx context.Context) error {
-	_, err := c.roundTrip(ctx, syncCommand, func(id string) ([]byte, error) {
-		return []byte(`{"execute":"query-version","id":"` + id + `"}`), nil
-	})
+	_, err := c.roundTrip(ctx, syncCommand, []byte(`{"execute":"query-version"`), false)
 	return err
 }
 

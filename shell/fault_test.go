@@ -42,8 +42,8 @@ func fakeQMP(t *testing.T, serve func(conn net.Conn, r *bufio.Reader)) string {
 	return "unix:" + path
 }
 
-// fakeRequest reads one request: its command and id; false once the
-// client has gone.
+// fakeRequest reads one request: its command and id (nil when it has
+// none); false once the client has gone.
 func fakeRequest(r *bufio.Reader) (cmd string, id json.RawMessage, ok bool) {
 	line, err := r.ReadBytes('\n')
 	if err != nil {
@@ -57,6 +57,15 @@ func fakeRequest(r *bufio.Reader) (cmd string, id json.RawMessage, ok bool) {
 		return "", nil, false
 	}
 	return req.Execute, req.ID, true
+}
+
+// fakeReply is the reply that returns ret to a request with id, which it
+// carries as QEMU does when the request had one.
+func fakeReply(ret string, id json.RawMessage) string {
+	if len(id) == 0 {
+		return `{"return": ` + ret + "}\r\n"
+	}
+	return `{"return": ` + ret + `, "id": ` + string(id) + "}\r\n"
 }
 
 // writeEndless writes head, then 'x' until the client hangs up.
@@ -87,7 +96,7 @@ func TestMaxMessage(t *testing.T) {
 				return
 			}
 			if cmd == "qmp_capabilities" {
-				io.WriteString(conn, `{"return": {}, "id": `+string(id)+"}\r\n")
+				io.WriteString(conn, fakeReply("{}", id))
 				continue
 			}
 			writeEndless(conn, `{"return": "`)
@@ -137,7 +146,7 @@ func stormMonitor(t *testing.T) string {
 				}
 				ret = `{"status": "running", "singlestep": false, "running": true}`
 			}
-			fmt.Fprintf(w, `{"return": %s, "id": %s}`+"\r\n", ret, id)
+			io.WriteString(w, fakeReply(ret, id))
 			if err := w.Flush(); err != nil {
 				return
 			}
