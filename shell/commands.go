@@ -27,7 +27,11 @@ type Command struct {
 	// OnMonitor: "@NAME" before it picks the monitor it is about; the
 	// others act on the session and take no @NAME.
 	OnMonitor bool
-	Run       func(ctx context.Context, s *Session, c *hmp.Call) error
+	// OnEach: "@* LINE" runs it on every monitor (.wait). The other
+	// OnMonitor commands describe one QEMU (help, .explain, .convert):
+	// a copy per monitor would say little more, at length.
+	OnEach bool
+	Run    func(ctx context.Context, s *Session, c *hmp.Call) error
 	// Dry is what --dry-run does instead of Run, for a command that acts
 	// on monitors; nil when Run sends nothing and can run as it is.
 	Dry func(s *Session, ln *hmp.Line) error
@@ -138,13 +142,16 @@ any other HMP command, "help COMMAND" is QEMU's own help.`,
     is printed), failed or been cancelled (both errors), on either end.
 Without timeout= a wait gives up after 30s; a wait that times out fails,
 saying what it waited for and what it saw last. "@NAME .wait ..." waits
-on monitor NAME. --dry-run shows the line and waits for nothing.`,
+on monitor NAME; "@* .wait ..." waits on every monitor at once, and
+succeeds when each has seen what it waits for. --dry-run shows the line
+and waits for nothing.`,
 			Examples: []hmp.Example{
 				{Line: "@dst .wait status running", Note: "the destination runs: the migration is over"},
 				{Line: ".wait event MIGRATION status=completed timeout=1m"},
 				{Line: "@dst .wait migration"},
 			},
 			OnMonitor: true,
+			OnEach:    true,
 			Run:       runWait,
 			Dry:       dryWait,
 		},
@@ -329,9 +336,11 @@ func (s *Session) helpIndex() string {
 	b.WriteString(`
 Any other line goes to QEMU: an HMP command (help COMMAND shows QEMU's
 help), a QMP command with key=value arguments, or a line of JSON.
-"@NAME LINE" runs a line on monitor NAME; "#" starts a comment; ${NAME}
-is a variable (.set). In the shell, Tab completes, "?" after a word
-describes it, Ctrl-R searches the history.
+"@NAME LINE" runs a line on monitor NAME; "@* LINE" runs it on every
+monitor at once and prints each one's output after its "NAME: ", in the
+order of .monitors; "#" starts a comment; ${NAME} is a variable (.set).
+In the shell, Tab completes, "?" after a word describes it, Ctrl-R
+searches the history.
 `)
 	return b.String()
 }

@@ -73,6 +73,7 @@ type Options struct {
 	Echo          bool
 	Vars          []string // --var NAME=VALUE
 	Record        string   // --record FILE
+	Parallel      int      // --parallel N: monitors "@* LINE" talks to at once
 }
 
 type stringList struct{ list *[]string }
@@ -149,6 +150,9 @@ func flags(o *Options, known []string) (*flag.FlagSet, []string) {
 	fl.varFlag(&o.Vars)
 	add("record", func() {
 		fs.StringVar(&o.Record, "record", "", "write the session as a transcript to `FILE` (.hmpt) as it goes; hmpsh check FILE replays and compares it")
+	})
+	add("parallel", func() {
+		fs.IntVar(&o.Parallel, "parallel", DefaultParallel, "how many monitors \"@* LINE\" talks to at once, `N` (1 or more; 1 runs the line on one monitor after another)")
 	})
 	add("json", func() {
 		fs.BoolVar(&o.JSON, "json", false, "print one JSON value per line: the raw QMP replies, events, summaries")
@@ -231,6 +235,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	vars, err := parseVarFlags(o.Vars)
 	if err != nil {
 		fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+		return ExitMonitor
+	}
+	if o.Parallel < 1 {
+		fmt.Fprintf(stderr, "hmpsh: --parallel %d: want 1 or more\n", o.Parallel)
 		return ExitMonitor
 	}
 	if o.DryRun {
@@ -330,18 +338,21 @@ Options:
         this text
 
 Lines: HMP commands, hmpsh's own commands, QMP commands with key=value
-arguments, lines of JSON; "@NAME LINE" runs a line on monitor NAME, "#"
-starts a comment. Every mode reads them alike. A script stops at its first
-error, reported as FILE:LINE: on standard error. Exit status: 0 when every
-command succeeded, 1 when one failed (a QMP error, an HMP error, a failed
-migration, a line that does not translate), 2 when a monitor could not be
-reached or was lost.
+arguments, lines of JSON; "@NAME LINE" runs a line on monitor NAME, "@*
+LINE" on every monitor at once (--parallel), "#" starts a comment. Every
+mode reads them alike. A script stops at its first error, reported as
+FILE:LINE: on standard error. Exit status: 0 when every command succeeded,
+1 when one failed (a QMP error, an HMP error, a failed migration, a line
+that does not translate), 2 when a monitor could not be reached or was
+lost; for "@* LINE", the worst of all monitors.
 
 Examples:
   hmpsh --qmp unix:/run/qemu/qmp.sock -c 'info status'
   hmpsh --qmp src=unix:/tmp/src.sock --qmp dst=unix:/tmp/dst.sock \
         -c '@dst migrate_incoming -c socket,type=unix,path=/tmp/mig.sock' \
         -c 'migrate -c socket,type=unix,path=/tmp/mig.sock'
+  hmpsh --qmp a=tcp:host1:4444 --qmp b=tcp:host2:4444 --qmp c=tcp:host3:4444 \
+        -c '@* info migrate_parameters'
   hmpsh --dry-run -c 'migrate -c socket,type=inet,host=10.0.0.2,port=4444'
   hmpsh --dry-run --target-version 7.2 -c 'migrate tcp:10.0.0.2:4444'
   hmpsh help migrate
@@ -429,7 +440,7 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 	if tty == nil {
 		out, buffered = scriptOutput(stdout)
 	}
-	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, NoTips: o.NoTips, Trace: o.Trace, TraceSecrets: o.TraceSecrets, Timeout: o.Timeout, MaxMessage: o.MaxMessage, CacheDir: o.CacheDir, Out: out, Err: stderr}, sx, known, nil)
+	sess := NewSession(Config{JSON: o.JSON, NoEvents: o.NoEvents, NoTips: o.NoTips, Trace: o.Trace, TraceSecrets: o.TraceSecrets, Timeout: o.Timeout, MaxMessage: o.MaxMessage, CacheDir: o.CacheDir, Parallel: o.Parallel, Out: out, Err: stderr}, sx, known, nil)
 	defer sess.Close()
 	if buffered {
 		sess.out.lazyFlush(flushDelay)

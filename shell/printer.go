@@ -238,14 +238,46 @@ func EventLine(monitor string, several bool, ev qmp.Event) string {
 
 // jsonPrinter writes one JSON value per line on standard output, for
 // programs: replies as QMP sent them, and hmpsh's own output as objects.
-type jsonPrinter struct{ o *output }
+// A printer for one monitor's part of "@* LINE" adds a "monitor" member to
+// each value, last, where an event has its own.
+type jsonPrinter struct {
+	o       *output
+	monitor string
+}
 
 func (p jsonPrinter) value(v any) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		data, _ = json.Marshal(map[string]string{"error": err.Error()})
 	}
+	p.emit(data)
+}
+
+// emit writes one JSON value (an object) and a newline.
+func (p jsonPrinter) emit(data []byte) {
+	if p.monitor != "" {
+		data = withMonitor(data, p.monitor)
+	}
 	p.o.outf("%s\n", data)
+}
+
+// withMonitor is the JSON object obj with a last member "monitor":name;
+// a value that is not an object is left as it is.
+func withMonitor(obj []byte, name string) []byte {
+	obj = bytes.TrimSpace(obj)
+	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
+		return obj
+	}
+	inner := bytes.TrimSpace(obj[1 : len(obj)-1])
+	quoted, _ := json.Marshal(name)
+	out := make([]byte, 0, len(obj)+len(quoted)+12)
+	out = append(out, obj[:len(obj)-1]...)
+	if len(inner) > 0 {
+		out = append(out, ',')
+	}
+	out = append(out, `"monitor":`...)
+	out = append(out, quoted...)
+	return append(out, '}')
 }
 
 func (p jsonPrinter) reply(_ *hmp.Translation, ret json.RawMessage) error {
@@ -255,15 +287,15 @@ func (p jsonPrinter) reply(_ *hmp.Translation, ret json.RawMessage) error {
 
 func (p jsonPrinter) returned(ret json.RawMessage) {
 	data, _ := (qmp.Object{{Name: "return", Value: qmp.Raw(ret)}}).MarshalJSON()
-	p.o.outf("%s\n", data)
+	p.emit(data)
 }
 
 func (p jsonPrinter) hmpOutput(ret json.RawMessage, _ string) { p.returned(ret) }
-func (p jsonPrinter) rawReply(reply []byte)                   { p.o.outf("%s\n", reply) }
+func (p jsonPrinter) rawReply(reply []byte)                   { p.emit(reply) }
 
 func (p jsonPrinter) qmpError(err error) {
 	if qe := qmpError(err); qe != nil {
-		p.o.outf("%s\n", qe)
+		p.emit(qe)
 	}
 }
 
@@ -272,7 +304,8 @@ func (p jsonPrinter) event(m *Monitor, several bool, ev qmp.Event) {
 }
 
 func (p jsonPrinter) awaited(m *Monitor, several bool, ev qmp.Event) {
-	p.o.outf("%s\n", eventJSON(m, several, ev))
+	// emit adds the monitor, once.
+	p.emit(eventJSON(m, several && p.monitor == "", ev))
 }
 
 func eventJSON(m *Monitor, several bool, ev qmp.Event) []byte {
@@ -292,7 +325,7 @@ func eventJSON(m *Monitor, several bool, ev qmp.Event) []byte {
 // migration is the last query-migrate reply of the wait, as QEMU sent it.
 func (p jsonPrinter) migration(info *MigrationInfo) {
 	data, _ := (qmp.Object{{Name: "migration", Value: qmp.Raw(info.Raw)}}).MarshalJSON()
-	p.o.outf("%s\n", data)
+	p.emit(data)
 }
 
 func (p jsonPrinter) notice(text string) { p.value(map[string]string{"notice": text}) }

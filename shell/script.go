@@ -119,7 +119,10 @@ func (r *runner) line(ctx context.Context, label string, n int, line string) (do
 		r.code = i.Code()
 		return true
 	}
-	r.s.errf("%s:%d: %v\n", label, n, err)
+	// "@* LINE" fails with a line per monitor, each after FILE:LINE.
+	for _, l := range errorLines(err) {
+		r.s.errf("%s:%d: %s\n", label, n, l)
+	}
 	r.code = max(r.code, exitCode(err))
 	return !r.keepGoing
 }

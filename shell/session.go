@@ -35,6 +35,9 @@ type Config struct {
 	// MaxMessage caps one QMP message from a monitor (qmp.Dialer); 0 for
 	// qmp.DefaultMaxMessage.
 	MaxMessage int64
+	// Parallel is how many monitors "@* LINE" talks to at once; 0 for
+	// DefaultParallel.
+	Parallel int
 }
 
 // Session runs lines: every mode (the shell, -c, -f, standard input and
@@ -45,11 +48,12 @@ type Session struct {
 	cfg   Config
 	sx    *hmp.Syntax
 	known *hmp.Targets // the schemas built into hmpsh
-	mons  registry
-	out   *output
-	pr    printer
-	dry   *hmp.Target // a dry run translates for this QEMU and sends nothing
-	wg    sync.WaitGroup
+	// mons is shared with the sessions forked for "@* LINE" (fleet.go).
+	mons *registry
+	out  *output
+	pr   printer
+	dry  *hmp.Target // a dry run translates for this QEMU and sends nothing
+	wg   sync.WaitGroup
 	// progress, when set, is shown while a migrate waits (nil info: the
 	// wait is over); detached is called when the wait is interrupted.
 	progress func(info *MigrationInfo, elapsed time.Duration)
@@ -76,14 +80,17 @@ func NewSession(cfg Config, sx *hmp.Syntax, known *hmp.Targets, dry *hmp.Target)
 	if cfg.Poll == 0 {
 		cfg.Poll = 100 * time.Millisecond
 	}
-	s := &Session{cfg: cfg, sx: sx, known: known, dry: dry}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = DefaultParallel
+	}
+	s := &Session{cfg: cfg, sx: sx, known: known, dry: dry, mons: new(registry)}
 	s.dryTarget = func(string) (*hmp.Target, error) { return dry, nil }
 	s.out = &output{out: cfg.Out, err: cfg.Err, events: cfg.Out}
 	switch {
 	case dry != nil:
 		s.pr = dryPrinter{textPrinter{s.out}}
 	case cfg.JSON:
-		s.pr = jsonPrinter{s.out}
+		s.pr = jsonPrinter{o: s.out}
 	default:
 		s.pr = textPrinter{s.out}
 	}
@@ -196,14 +203,20 @@ func (s *Session) Monitors() []*Monitor { return s.mons.list() }
 // Current is the monitor lines without a prefix go to.
 func (s *Session) Current() *Monitor { return s.mons.current() }
 
-// errAllMonitors: "@*" is reserved for running a line on every monitor.
-var errAllMonitors = errors.New("@* (every monitor at once) is reserved and not supported yet; write the line once per monitor with @NAME")
+// errAllMonitors: "@*" runs a whole line on every monitor (Session.Run);
+// what needs one monitor and its QEMU (a lesson's line, .explain) cannot
+// take it.
+var errAllMonitors = errors.New("@* runs a line on every monitor; this needs one: write @NAME")
 
 // Run runs one line.
 func (s *Session) Run(ctx context.Context, raw string) error {
 	tf := s.dryTarget
 	if s.dry == nil {
 		tf = func(name string) (*hmp.Target, error) {
+			if name == hmp.AllMonitors {
+				// Whether it is HMP or QMP is each QEMU's to say (runAll).
+				return nil, errEachQEMU
+			}
 			_, t, err := s.resolve(ctx, name)
 			return t, err
 		}
@@ -222,11 +235,16 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.sx.ParseInto(ln, raw, tf); err != nil {
-		if refused := s.libvirtRefusal(raw, ln); refused != nil {
-			return refused
+	if err := s.sx.ParseInto(ln, raw, tf); err != nil && !errors.Is(err, errEachQEMU) {
+		return s.unreadable(raw, ln, err)
+	}
+	if ln.Monitor == hmp.AllMonitors && ln.Kind != hmp.Blank {
+		if err := s.onEach(ln); err != nil {
+			return err
 		}
-		return s.elsewhere(raw, ln, err)
+		if s.dry == nil {
+			return s.runAll(ctx, ln)
+		}
 	}
 	switch ln.Kind {
 	case hmp.Blank:
@@ -234,40 +252,58 @@ func (s *Session) Run(ctx context.Context, raw string) error {
 	case hmp.Builtin:
 		return s.builtin(ctx, ln)
 	}
-	// The QEMU's schema is read (from the cache, or asked for) by the
-	// first line that needs it: many, info status among them, do not.
-	var m *Monitor
-	var t *hmp.Target
-	if ln.NeedsTarget() || s.dry != nil {
-		m, t, err = s.resolve(ctx, ln.Monitor)
-	} else {
-		m, err = s.monitor(ln.Monitor)
-	}
+	m, tn, err := s.translate(ctx, ln)
 	if err != nil {
 		return err
-	}
-	tn, err := hmp.Translate(ln, t)
-	if err != nil {
-		if refused := s.libvirtRefusal(raw, ln); refused != nil {
-			return refused
-		}
-		return s.elsewhere(raw, ln, err)
 	}
 	if s.dry != nil {
 		return s.show(ln, tn)
-	}
-	warning, err := libvirtPolicy(m, tn)
-	if err != nil {
-		return err
-	}
-	if warning != "" {
-		s.errf("hmpsh: %s\n", warning)
 	}
 	// A .wait event after this line looks at what came since it was sent.
 	for _, m := range s.mons.list() {
 		m.events.setMark()
 	}
 	return s.execute(ctx, m, tn)
+}
+
+// translate finds the monitor of a parsed line that goes to QEMU and
+// makes its QMP.
+func (s *Session) translate(ctx context.Context, ln *hmp.Line) (*Monitor, *hmp.Translation, error) {
+	// The QEMU's schema is read (from the cache, or asked for) by the
+	// first line that needs it: many, info status among them, do not.
+	var m *Monitor
+	var t *hmp.Target
+	var err error
+	if ln.NeedsTarget() || s.dry != nil {
+		m, t, err = s.resolve(ctx, ln.Monitor)
+	} else {
+		m, err = s.monitor(ln.Monitor)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	tn, err := hmp.Translate(ln, t)
+	if err != nil {
+		return nil, nil, s.unreadable(ln.Raw, ln, err)
+	}
+	warning, err := libvirtPolicy(m, tn)
+	if err != nil {
+		return nil, nil, err
+	}
+	if warning != "" {
+		s.errf("hmpsh: %s\n", warning)
+	}
+	return m, tn, nil
+}
+
+// unreadable is the error for a line its monitor's QEMU cannot take:
+// libvirt's refusal when the monitor is libvirt's and the line is a
+// migration, else err with the QEMU generations that would take it.
+func (s *Session) unreadable(raw string, ln *hmp.Line, err error) error {
+	if refused := s.libvirtRefusal(raw, ln); refused != nil {
+		return refused
+	}
+	return s.elsewhere(raw, ln, err)
 }
 
 // elsewhere adds to a line's failure about a name its QEMU lacks the QEMU
