@@ -194,7 +194,7 @@ func (c *checker) file(ctx context.Context, f *transcript.File) int {
 		val, ok := s.vars[name]
 		return val, ok
 	}
-	mk := maskerFor(s.vars)
+	mk := maskerFor(s)
 	got := map[*transcript.Entry][]string{}
 	sentBy := map[*transcript.Entry][]qmp.Request{}
 	var buf bytes.Buffer

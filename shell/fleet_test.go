@@ -301,4 +301,15 @@ func TestEachBlocks(t *testing.T) {
 			t.Errorf("withMonitor(%q) = %s, want %s", in, got, want)
 		}
 	}
+	mk := masker{names: []string{"a", "bb"}}
+	mask := mk.mask(nil)
+	for in, want := range map[string]string{
+		"a:  event 2026-12-01T08:22:31.971153Z a STOP": "a:  event ... a STOP",
+		"bb: event 2026-12-01T08:22:31.971153Z STOP":   "bb: event ... STOP",
+		"ab: event 2026-12-01T08:22:31.971153Z STOP":   "ab: event 2026-12-01T08:22:31.971153Z STOP",
+	} {
+		if got := mask(in); got != want {
+			t.Errorf("mask(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

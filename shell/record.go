@@ -34,7 +34,7 @@ func startRecording(path string, s *Session, machine string) (*recorder, error) 
 		return nil, err
 	}
 	bw := bufio.NewWriter(f)
-	r := &recorder{f: f, bw: bw, w: transcript.NewWriter(bw), mk: maskerFor(s.vars)}
+	r := &recorder{f: f, bw: bw, w: transcript.NewWriter(bw), mk: maskerFor(s)}
 	r.note(r.w.Comment("hmpsh transcript: \"hmpsh check FILE\" replays it and compares the output."))
 	var versions []string
 	for _, m := range s.Monitors() {
@@ -96,11 +96,31 @@ func promptName(s *Session) string {
 // summary and of query-migrate (ports the kernel chose included), QEMU's
 // build string. Which output is whose is known from what the line sent,
 // not from the text's layout, which differs between QEMU versions.
-type masker struct{ dir, port string }
+type masker struct {
+	dir, port string
+	// names are the monitors whose "NAME: " starts the lines of their
+	// blocks in the output of "@* LINE": a line is masked after it.
+	names []string
+}
 
-// maskerFor masks the variables of s's sandbox: ${SANDBOX}, ${PORT}.
-func maskerFor(vars map[string]string) masker {
-	return masker{dir: vars["SANDBOX"], port: vars["PORT"]}
+// maskerFor masks the variables of s's sandbox, ${SANDBOX} and ${PORT},
+// and knows its monitors.
+func maskerFor(s *Session) masker {
+	return masker{dir: s.vars["SANDBOX"], port: s.vars["PORT"], names: s.mons.names()}
+}
+
+// cutBlock cuts the "NAME: " of a monitor's block (fleet.go) off a line of
+// output, padding included.
+func (mk masker) cutBlock(l string) (prefix, rest string) {
+	for _, n := range mk.names {
+		after, ok := strings.CutPrefix(l, n+":")
+		if !ok || after != "" && after[0] != ' ' {
+			continue
+		}
+		rest = strings.TrimLeft(after, " ")
+		return l[:len(l)-len(rest)], rest
+	}
+	return "", l
 }
 
 func (mk masker) path(s string) string {
@@ -186,6 +206,7 @@ func (mk masker) mask(sent []qmp.Request) func(string) string {
 		}
 	}
 	return func(l string) string {
+		block, l := mk.cutBlock(l)
 		l = mk.portVar(mk.outputPath(l))
 		switch {
 		case strings.HasPrefix(l, "event "):
@@ -203,7 +224,7 @@ func (mk masker) mask(sent []qmp.Request) func(string) string {
 		case version:
 			l = maskBuild(l)
 		}
-		return l
+		return block + l
 	}
 }
 

@@ -557,3 +557,31 @@ func TestSummaryShape(t *testing.T) {
 		t.Errorf("summaries differ in shape: %q (%s) and %q (%s)", a, Summary(fast), b, Summary(slow))
 	}
 }
+
+// "@* LINE" recorded: each line of a block is masked after its "NAME: ",
+// so a waited event and QEMU's build string match again, and check
+// passes on the recording.
+func TestRecordEachMonitor(t *testing.T) {
+	bin := qemutest.Require(t, qemutest.Gen100)
+	file := filepath.Join(t.TempDir(), "each.hmpt")
+	out, errOut, code := sandboxRun(t, bin, "", "--no-events", "--record", file,
+		"-c", "@dst migrate_incoming -c socket,type=unix,path=${SANDBOX}/mig.sock",
+		"-c", "migrate -d -c socket,type=unix,path=${SANDBOX}/mig.sock",
+		"-c", "@* .wait event MIGRATION status=completed", "-c", "@* info version")
+	if code != ExitOK {
+		t.Fatalf("record: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	text := readFile(t, file)
+	if got, want := entryOutput(t, text, "(src) @* .wait event MIGRATION status=completed"), []string{
+		`src: event ... src MIGRATION {"status":"completed"}`, `dst: event ... dst MIGRATION {"status":"completed"}`,
+	}; !slices.Equal(got, want) {
+		t.Errorf("the waited events are written as %q, want %q", got, want)
+	}
+	if got := entryOutput(t, text, "(src) @* info version"); len(got) != 2 || !regexp.MustCompile(`^src: 10\.0\.\d+\.\.\.$`).MatchString(got[0]) || !regexp.MustCompile(`^dst: 10\.0\.\d+\.\.\.$`).MatchString(got[1]) {
+		t.Errorf("info version is written as %q", got)
+	}
+	out, errOut, code = check(t, bin, t.TempDir(), file)
+	if code != ExitOK {
+		t.Errorf("check: exit %d\nstdout:\n%s\nstderr:\n%s\ntranscript:\n%s", code, out, errOut, text)
+	}
+}
