@@ -17,6 +17,9 @@ type completionSource struct{ sess *Session }
 func (c completionSource) Syntax() *hmp.Syntax { return c.sess.sx }
 
 func (c completionSource) Target(name string) *hmp.Target {
+	if name == hmp.AllMonitors {
+		name = "" // the current monitor's QEMU stands for all of them
+	}
 	m := c.sess.mons.lookup(name)
 	if m == nil {
 		return nil

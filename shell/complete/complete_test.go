@@ -224,7 +224,8 @@ func TestHelpCommand(t *testing.T) {
 
 func TestMonitors(t *testing.T) {
 	for v, c := range completers(t) {
-		check(t, c, v, "@", []string{"@old", "@src"})
+		check(t, c, v, "@", []string{"@*", "@old", "@src"})
+		check(t, c, v, "@*", []string{"@* "})
 		check(t, c, v, "@s", []string{"@src "})
 		check(t, c, v, "  @o", []string{"@old "})
 		check(t, c, v, "@x", nil)

@@ -104,8 +104,12 @@ func (st *state) slot() *slot {
 func (c *Completer) monitorSlot(partial string) *slot {
 	s := &slot{prefix: "@" + partial, start: true, about: "@NAME LINE -- run LINE on monitor NAME"}
 	if c.src != nil {
-		for _, m := range c.src.Monitors() {
+		mons := c.src.Monitors()
+		for _, m := range mons {
 			s.items = append(s.items, item{text: "@" + m, help: "@" + m + " LINE -- run LINE on monitor " + m, term: " "})
+		}
+		if len(mons) > 1 {
+			s.items = append(s.items, item{text: "@" + hmp.AllMonitors, help: "@* LINE -- run LINE on every monitor", term: " "})
 		}
 	}
 	return s
