@@ -204,8 +204,9 @@ func TestEachMonitorLost(t *testing.T) {
 		t.Errorf("stdout %q, want %q", out.String(), want)
 	}
 
-	// Down before the line: lost, and disconnected.
-	<-s.mons.lookup("c").watched
+	// Down before the line: lost, and disconnected. (Done, not watched:
+	// the client closes Events, which ends watch, just before Done.)
+	<-s.mons.lookup("c").client.Done()
 	if err := s.Disconnect("a"); err != nil {
 		t.Fatal(err)
 	}
