@@ -240,3 +240,104 @@ func TestLibvirtDomainDestroyedInScript(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, e)
 	}
 }
+
+// "@* LINE" over every domain of one libvirtd (libvirt:*@URI, a private
+// daemon so that no other test's domain joins the fleet): blocks in the
+// order of .monitors, in text and --json; a domain destroyed while the
+// line waits is reported lost (exit 2) while the others answer.
+func TestLibvirtFleet(t *testing.T) {
+	d := libvirttest.Private(t)
+	var doms []string
+	for _, n := range []string{"fleet-a", "fleet-b", "fleet-c"} {
+		doms = append(doms, libvirttest.Domain(t, d.URI, libvirttest.Name(t, n)))
+	}
+	all := "libvirt:*@" + d.URI
+	cache := t.TempDir()
+
+	var out, errOut bytes.Buffer
+	code := Main([]string{"--cache-dir", cache, "--qmp", all, "-c", ".monitors", "-c", "@* info status"}, strings.NewReader(""), &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, &out, &errOut)
+	}
+	// The blocks come in the order .monitors lists the domains.
+	var order []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(strings.TrimPrefix(l, "* ")); len(f) > 1 && strings.HasPrefix(f[1], "libvirt:") {
+			order = append(order, f[0])
+		}
+	}
+	if got, want := slices.Sorted(slices.Values(order)), doms; !slices.Equal(got, want) {
+		t.Fatalf(".monitors lists %v, want %v:\n%s", order, want, &out)
+	}
+	var want strings.Builder
+	width := 0
+	for _, n := range order {
+		width = max(width, len(n))
+	}
+	for _, n := range order {
+		want.WriteString(n + ":" + strings.Repeat(" ", width-len(n)+1) + "VM status: running\n")
+	}
+	if !strings.HasSuffix(out.String(), want.String()) {
+		t.Errorf("@* info status:\n%s\nwant it to end with:\n%s", &out, &want)
+	}
+
+	out.Reset()
+	errOut.Reset()
+	code = Main([]string{"--cache-dir", cache, "--json", "--qmp", all, "-c", "@* info status"}, strings.NewReader(""), &out, &errOut)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if code != 0 || len(lines) != len(order) {
+		t.Fatalf("--json: exit %d\n%s\n%s", code, &out, &errOut)
+	}
+	for i, n := range order {
+		if w := `{"return":{"status":"running","singlestep":false,"running":true},"monitor":"` + n + `"}`; lines[i] != w {
+			t.Errorf("--json line %d: %s, want %s", i+1, lines[i], w)
+		}
+	}
+
+	// One domain destroyed while "@* .wait" waits; the others are paused
+	// by virsh, so their waits end. --keep-going runs the last line too.
+	script := filepath.Join(t.TempDir(), "fleet.hmp")
+	os.WriteFile(script, []byte("@* info status\n@* .wait status paused timeout=60s\n@* info status\n"), 0o644)
+	sout, serr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		code = Main([]string{"--cache-dir", cache, "--keep-going", "--qmp", all, "-f", script}, strings.NewReader(""), sout, serr)
+	}()
+	for strings.Count(sout.String(), "VM status: running") < len(order) {
+		select {
+		case <-done:
+			t.Fatalf("ended early: exit %d\n%s\n%s", code, sout, serr)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	gone := order[1]
+	if _, err := libvirttest.Virsh(t, d.URI, "destroy", gone); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{order[0], order[2]} {
+		if _, err := libvirttest.Virsh(t, d.URI, "suspend", n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the fleet script goes on waiting:\n%s\n%s", sout, serr)
+	}
+	o, e := sout.String(), serr.String()
+	if code != 2 {
+		t.Errorf("exit %d, want 2 (a monitor lost)\n%s\n%s", code, o, e)
+	}
+	if !strings.Contains(e, "fleet.hmp:2: monitor "+gone+": ") || !strings.Contains(e, "fleet.hmp:3: monitor "+gone+": lost") {
+		t.Errorf("stderr does not report %s lost on lines 2 and 3:\n%s", gone, e)
+	}
+	for _, n := range []string{order[0], order[2]} {
+		if strings.Contains(e, "monitor "+n+":") {
+			t.Errorf("%s failed:\n%s", n, e)
+		}
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(n) + `: +VM status: paused$`).MatchString(o) {
+			t.Errorf("no paused status from %s:\n%s", n, o)
+		}
+	}
+}
