@@ -307,19 +307,27 @@ func readGreeting(ctx context.Context, conn net.Conn, dec *decoder) (Greeting, e
 	}
 	// An event can come before the greeting: QEMU sends events to a
 	// monitor whose connection its main loop has not seen open yet (a
-	// RESUME at start-up, seen once in a few hundred starts). Skip them.
+	// RESUME at start-up, seen once in a few hundred starts). So can a
+	// reply: one to a request of the previous client, which QEMU answered
+	// after that client left and this one came (seen under load after
+	// Dial gave up on a connection whose qmp_capabilities went
+	// unanswered). Neither is the greeting; skip them.
 	var err error
+	var first []byte
 	for {
 		var raw json.RawMessage
 		if raw, err = dec.next(); err != nil {
 			break
 		}
 		var probe struct {
-			Event *string `json:"event"`
+			Event  *string          `json:"event"`
+			Return *json.RawMessage `json:"return"`
+			Error  *json.RawMessage `json:"error"`
 		}
-		if json.Unmarshal(raw, &probe) == nil && probe.Event != nil {
+		if json.Unmarshal(raw, &probe) == nil && (probe.Event != nil || probe.Return != nil || probe.Error != nil) {
 			continue
 		}
+		first = raw
 		err = json.Unmarshal(raw, &msg)
 		break
 	}
@@ -333,7 +341,7 @@ func readGreeting(ctx context.Context, conn net.Conn, dec *decoder) (Greeting, e
 	case err != nil:
 		return Greeting{}, fmt.Errorf("reading the QMP greeting: %w", err)
 	case msg.QMP == nil:
-		return Greeting{}, errors.New("not a QMP monitor: the first message has no \"QMP\" greeting")
+		return Greeting{}, fmt.Errorf("not a QMP monitor: the first message has no \"QMP\" greeting: %s", quoteStart(first, 120))
 	}
 	v := msg.QMP.Version
 	return Greeting{
@@ -784,4 +792,12 @@ func truncate(b []byte, n int) string {
 		return string(b)
 	}
 	return string(b[:n]) + "..."
+}
+
+// quoteStart is the start of a message, quoted, to show in an error.
+func quoteStart(b []byte, n int) string {
+	if len(b) > n {
+		return strconv.Quote(string(b[:n])) + "..."
+	}
+	return strconv.Quote(string(b))
 }

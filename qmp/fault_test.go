@@ -137,6 +137,26 @@ func TestFaultEventBeforeGreeting(t *testing.T) {
 	}
 }
 
+// A reply can come before the greeting too: QEMU answered a request of
+// the client before (a qmp_capabilities it left unanswered, then Dial gave
+// up on that connection) on this one. Seen in CI under load as "not a QMP
+// monitor: the first message has no "QMP" greeting". Dial skips it.
+func TestFaultReplyBeforeGreeting(t *testing.T) {
+	for _, stale := range []string{`{"return": {}}`, `{"id": 7, "error": {"class": "CommandNotFound", "desc": "Capabilities negotiation is already complete, command ignored"}}`} {
+		addr := fakeMonitor(t, stale+"\r\n"+fakeGreeting, func(f *fakeConn) {
+			_, id := f.request()
+			f.reply(id, `{"status": "running", "running": true}`)
+		})
+		c := dialFake(t, addr)
+		if v := c.Greeting().Version; v.Major != 99 || v.Package != "fake" {
+			t.Errorf("%s: greeting %+v", stale, v)
+		}
+		if _, err := c.Execute(callCtx(t), "query-status", nil); err != nil {
+			t.Errorf("%s: %v", stale, err)
+		}
+	}
+}
+
 // A qmp_capabilities that QEMU drops (7.2 under load, for a client that
 // connects right after another left) is sent again; the second may find
 // the first went through after all.
