@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os/user"
 	"strings"
 	"sync"
 
@@ -51,31 +50,11 @@ func dialerFor(u *url.URL) (socket.Dialer, error) {
 		}
 		d = dialers.NewTLS(u.Hostname(), opts...)
 	case "ssh", "libssh", "libssh2":
-		// go-libvirt speaks ssh itself (golang.org/x/crypto/ssh): the
-		// user's ssh agent, keys and known_hosts, not ~/.ssh/config.
-		var opts []dialers.SSHOption
-		if cu, err := user.Current(); err == nil {
-			opts = append(opts, dialers.WithSystemSSHDefaults(cu))
+		sd, err := newSSHDialer(u)
+		if err != nil {
+			return nil, err
 		}
-		if p := u.Port(); p != "" {
-			opts = append(opts, dialers.UseSSHPort(p))
-		}
-		if n := u.User.Username(); n != "" {
-			opts = append(opts, dialers.UseSSHUsername(n))
-		}
-		if s := q.Get("socket"); s != "" {
-			opts = append(opts, dialers.WithRemoteSocket(s))
-		}
-		if k := q.Get("keyfile"); k != "" {
-			opts = append(opts, dialers.UseKeyFile(k))
-		}
-		if k := q.Get("known_hosts"); k != "" {
-			opts = append(opts, dialers.UseKnownHostsFile(k))
-		}
-		if nv := q.Get("no_verify"); nv != "" && nv != "0" {
-			opts = append(opts, dialers.WithInsecureIgnoreHostKey())
-		}
-		d = dialers.NewSSH(u.Hostname(), opts...)
+		d = sd
 	default:
 		return nil, fmt.Errorf("transport %q is not one hmpsh can dial (unix, tcp, tls, ssh)", transport)
 	}

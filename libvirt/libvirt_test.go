@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,4 +119,58 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// qemu+ssh through a private sshd on loopback: the monitor works, and
+// closing the connection ends the ssh connection too (go-libvirt's own
+// ssh dialer left it open).
+func TestMonitorSSH(t *testing.T) {
+	uri := libvirttest.SSHURI(t)
+	name := libvirttest.Domain(t, libvirttest.SystemURI, libvirttest.Name(t, "ssh"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := libvirt.Dial(ctx, uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Monitor(ctx, name)
+	if err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	out, err := m.HMP(ctx, "info status")
+	if err != nil || !strings.Contains(out, "VM status: running") {
+		t.Errorf("HMP info status over ssh: %q, %v", out, err)
+	}
+	u, _ := url.Parse(uri)
+	if n := established(t, u.Port()); n == 0 {
+		t.Fatalf("no TCP connection to sshd's port %s while connected", u.Port())
+	}
+	c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for established(t, u.Port()) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the ssh connection to port %s is still open after Close", u.Port())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// established counts the established TCP connections to 127.0.0.1:port
+// from this machine (/proc/net/tcp).
+func established(t *testing.T, port string) int {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Skipf("no /proc/net/tcp: %v", err)
+	}
+	p, _ := strconv.Atoi(port)
+	remote := fmt.Sprintf("0100007F:%04X", p)
+	n := 0
+	for _, l := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(l)
+		if len(f) > 3 && f[2] == remote && f[3] == "01" {
+			n++
+		}
+	}
+	return n
 }

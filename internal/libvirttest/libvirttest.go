@@ -25,6 +25,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -243,12 +244,16 @@ PidFile %s
 	os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(conf), 0o600)
 	os.MkdirAll("/run/sshd", 0o755) // sshd's privilege separation directory
 	cmd := exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
-	var logBuf bytes.Buffer
+	var logBuf syncBuffer
 	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
+	// Its own process group, so that the per-connection sshd processes
+	// (which hold the log pipe) die with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("sshd: %v", err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
@@ -262,4 +267,23 @@ PidFile %s
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Sprintf("qemu+ssh://root@127.0.0.1:%d/system?keyfile=%s&known_hosts=%s", port, filepath.Join(dir, "client"), filepath.Join(dir, "known_hosts"))
+}
+
+// syncBuffer is a bytes.Buffer that a process's output goroutine and the
+// test may use at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
