@@ -27,6 +27,7 @@ func TestLibvirtLines(t *testing.T) {
 	for _, tc := range []struct{ name, uri string }{
 		{"local", ""},
 		{"tcp", "@" + libvirttest.SystemTCP(t)},
+		{"ssh", "@" + libvirttest.SSHURI(t)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
