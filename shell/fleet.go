@@ -43,6 +43,9 @@ type eachPart struct {
 	ln  hmp.Line
 	tn  *hmp.Translation
 	err error
+	// tuned holds the monitor's name when the line tunes a libvirt
+	// domain's migration (the warning is said once for the fleet).
+	tuned []string
 }
 
 // runAll runs "@* LINE" (ln, read without a QEMU) on every monitor, as
@@ -63,6 +66,7 @@ func (s *Session) runAll(ctx context.Context, ln *hmp.Line) error {
 	for _, m := range s.mons.list() {
 		p := &eachPart{m: m, raw: "@" + m.Name + " " + body}
 		p.s = s.fork(m, &p.out)
+		p.s.tuned = &p.tuned
 		p.err = s.down(m)
 		parts = append(parts, p)
 	}
@@ -79,6 +83,13 @@ func (s *Session) runAll(ctx context.Context, ln *hmp.Line) error {
 				}
 				return s.report(parts)
 			}
+		}
+		var tuned []string
+		for _, p := range parts {
+			tuned = append(tuned, p.tuned...)
+		}
+		if len(tuned) > 0 {
+			s.errf("hmpsh: %s\n", tunedWarning(tuned))
 		}
 		// A .wait event after this line looks at what came since it was sent.
 		for _, m := range s.mons.list() {

@@ -252,10 +252,20 @@ func libvirtPolicy(m *Monitor, tn *hmp.Translation) (warning string, err error) 
 			return "", &refusedByLibvirt{Monitor: m.Name, Command: hmpName, Virsh: virsh, Note: note}
 		}
 		if libvirtTuned[sc.name] {
-			warning = fmt.Sprintf("warning: %s is managed by libvirt, which may set migration parameters and capabilities again for its own migrations (virsh migrate's options)", m.Name)
+			warning = tunedWarning([]string{m.Name})
 		}
 	}
 	return warning, nil
+}
+
+// tunedWarning is the warning for a tuning line sent to the monitors
+// names, all libvirt's.
+func tunedWarning(names []string) string {
+	verb := "is"
+	if len(names) > 1 {
+		verb = "are"
+	}
+	return fmt.Sprintf("warning: %s %s managed by libvirt, which may set migration parameters and capabilities again for its own migrations (virsh migrate's options)", strings.Join(names, ", "), verb)
 }
 
 // libvirtRefusal is, for a line its own QEMU cannot take, the refusal it

@@ -50,10 +50,13 @@ type Session struct {
 	known *hmp.Targets // the schemas built into hmpsh
 	// mons is shared with the sessions forked for "@* LINE" (fleet.go).
 	mons *registry
-	out  *output
-	pr   printer
-	dry  *hmp.Target // a dry run translates for this QEMU and sends nothing
-	wg   sync.WaitGroup
+	// tuned, in such a fork, collects the monitor's name instead of
+	// printing libvirt's tuning warning, which runAll prints once.
+	tuned *[]string
+	out   *output
+	pr    printer
+	dry   *hmp.Target // a dry run translates for this QEMU and sends nothing
+	wg    sync.WaitGroup
 	// progress, when set, is shown while a migrate waits (nil info: the
 	// wait is over); detached is called when the wait is interrupted.
 	progress func(info *MigrationInfo, elapsed time.Duration)
@@ -290,7 +293,11 @@ func (s *Session) translate(ctx context.Context, ln *hmp.Line) (*Monitor, *hmp.T
 	if err != nil {
 		return nil, nil, err
 	}
-	if warning != "" {
+	switch {
+	case warning == "":
+	case s.tuned != nil:
+		*s.tuned = append(*s.tuned, m.Name) // "@* LINE" warns once for all
+	default:
 		s.errf("hmpsh: %s\n", warning)
 	}
 	return m, tn, nil
