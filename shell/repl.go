@@ -114,7 +114,9 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 	// too misplaced it: readline notices late that a read has ended and
 	// redraws the prompt amid the output.)
 	r := &REPL{sess: sess, out: stdout, errOut: stderr}
-	sess.SetOutput(stdout, rl.Stderr(), rl.Stdout())
+	pw := &promptWriter{reads: rl.Terminal.IsReading, rl: rl.Stdout(), direct: stdout}
+	pwErr := &promptWriter{reads: rl.Terminal.IsReading, rl: rl.Stderr(), direct: stderr}
+	sess.SetOutput(stdout, pwErr, pw)
 	sess.cfg.Poll = 200 * time.Millisecond
 	sess.out.statusOut = stdout
 	sess.progress = func(info *MigrationInfo, elapsed time.Duration) {
@@ -136,7 +138,11 @@ func runInteractive(ctx context.Context, sess *Session, banner string, stdin io.
 	tp := &tips{off: sess.cfg.NoTips}
 	for {
 		rl.SetPrompt(prompt(sess))
+		pw.setPrompting(true)
+		pwErr.setPrompting(true)
 		line, err := rl.Readline()
+		pw.setPrompting(false)
+		pwErr.setPrompting(false)
 		if errors.Is(err, readline.ErrInterrupt) {
 			continue // Ctrl-C clears the line
 		}

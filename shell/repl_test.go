@@ -385,3 +385,32 @@ func TestTips(t *testing.T) {
 		t.Errorf("a script printed a tip: %s%s", out, errOut)
 	}
 }
+
+// Events that come as the prompt is printed (a "migrate -d" returns at
+// once; its MIGRATION events follow within milliseconds) are printed on
+// lines of their own, above the prompt, and the prompt is there after
+// them: none lands on the prompt's line.
+func TestEventsAtThePrompt(t *testing.T) {
+	env, _ := xdg(t)
+	tm := startTerm(t, env, "--no-tips")
+	tm.expect(`(?m)^\(src\)$`)
+	const rounds = 4
+	for i := 1; i <= rounds; i++ {
+		tm.send(`migrate -d -c "exec,args=/bin/dd of=/dev/null status=none"` + "\r")
+		tm.expectCount(`MIGRATION {"status":"completed"}`, i)
+		tm.send("cont\r")
+		tm.expectCount(` src RESUME`, i)
+	}
+	tm.send("info status\r")
+	tm.expect(`VM status: running\n\(src\)$`)
+	// On the wire, not on an emulated screen: readline clears the
+	// prompt's line (ESC[2K, CR) before an event and draws the prompt again
+	// after it. Output written after the prompt without that shares its
+	// line.
+	raw := tm.raw()
+	if m := regexp.MustCompile(`\((src|dst)\) [^\x1b\r\n]*event [^\r\n]*`).FindString(raw); m != "" {
+		t.Errorf("an event on the prompt's line: %q", m)
+	}
+	tm.send("\x04")
+	tm.wait()
+}
