@@ -34,6 +34,9 @@ func TestMonitorSystem(t *testing.T) {
 	if !contains(running, name) {
 		t.Fatalf("Running() = %v, want %s among them", running, name)
 	}
+	if _, err := c.Monitor(ctx, name+"-none"); !errors.Is(err, libvirt.ErrNotRunning) {
+		t.Errorf("a domain that does not exist: %v, want ErrNotRunning", err)
+	}
 	m, err := c.Monitor(ctx, name)
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,23 @@ type Monitor struct {
 
 var _ qmp.Conn = (*Monitor)(nil)
 
+// ErrNotRunning is in the error of Monitor for a domain that does not
+// exist or does not run.
+var ErrNotRunning = errors.New("not running")
+
+// notRunning marks libvirt's "no such domain" and "domain is not
+// running" with ErrNotRunning.
+func notRunning(err error) error {
+	var le golibvirt.Error
+	if errors.As(err, &le) {
+		switch golibvirt.ErrorNumber(le.Code) {
+		case golibvirt.ErrNoDomain, golibvirt.ErrOperationInvalid:
+			return fmt.Errorf("%w (%w)", err, ErrNotRunning)
+		}
+	}
+	return err
+}
+
 // Monitor connects to the monitor of a running domain. Its greeting's
 // version is the QEMU's own (query-version): libvirt speaks to QEMU's
 // greeting itself and keeps it.
@@ -50,7 +67,7 @@ func (c *Conn) Monitor(ctx context.Context, domain string) (*Monitor, error) {
 		dom, err = c.lv.DomainLookupByName(domain)
 		return err
 	}); err != nil {
-		return nil, fmt.Errorf("libvirt: %s: domain %q: %w", c.uri, domain, err)
+		return nil, fmt.Errorf("libvirt: %s: domain %q: %w", c.uri, domain, notRunning(err))
 	}
 	m := &Monitor{c: c, domain: domain, dom: dom, events: make(chan qmp.Event, EventBufferSize), done: make(chan struct{}), pumpDone: make(chan struct{})}
 	ectx, stop := context.WithCancel(context.Background())
@@ -62,7 +79,7 @@ func (c *Conn) Monitor(ctx context.Context, domain string) (*Monitor, error) {
 		return err
 	}); err != nil {
 		stop()
-		return nil, fmt.Errorf("libvirt: %s: domain %q: events: %w", c.uri, domain, err)
+		return nil, fmt.Errorf("libvirt: %s: domain %q: events: %w", c.uri, domain, notRunning(err))
 	}
 	c.mu.Lock()
 	if c.err != nil {

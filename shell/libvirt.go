@@ -3,6 +3,7 @@ package shell
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -146,10 +147,23 @@ func (s *Session) connectLibvirt(ctx context.Context, name, addr string) ([]*Mon
 		if n == "" {
 			n = d
 		}
+		all := a.Domain == libvirt.AllDomains
 		if !hmp.ValidName(n) {
-			return ms, fmt.Errorf("domain %q is not a monitor name (letters, digits, - and _): name it with NAME=libvirt:%s", d, d)
+			err := fmt.Errorf("domain %q is not a monitor name (letters, digits, - and _): name it with NAME=libvirt:%s", d, d)
+			if all {
+				// One odd name does not keep the fleet away.
+				s.errf("hmpsh: %s: %v; skipped\n", addr, err)
+				continue
+			}
+			return ms, err
 		}
 		lm, err := c.Monitor(dctx, d)
+		if all && errors.Is(err, libvirt.ErrNotRunning) {
+			// It stopped between the listing and now: not a running
+			// domain any more.
+			s.errf("hmpsh: %s: domain %s stopped before it was connected; skipped\n", addr, d)
+			continue
+		}
 		if err != nil {
 			return ms, &MonitorError{Name: n, Err: err}
 		}
@@ -159,6 +173,9 @@ func (s *Session) connectLibvirt(ctx context.Context, name, addr string) ([]*Mon
 			return ms, err
 		}
 		ms = append(ms, m)
+	}
+	if len(ms) == 0 {
+		return nil, fmt.Errorf("%s: no running domain on %s that hmpsh could connect", addr, a.URI)
 	}
 	return ms, nil
 }

@@ -252,6 +252,8 @@ func TestLibvirtFleet(t *testing.T) {
 	for _, n := range []string{"fleet-a", "fleet-b", "fleet-c"} {
 		doms = append(doms, libvirttest.Domain(t, d.URI, libvirttest.Name(t, n)))
 	}
+	// A domain whose name is no monitor name is left out with a word.
+	odd := libvirttest.Domain(t, d.URI, libvirttest.Name(t, "fleet")+".odd")
 	all := "libvirt:*@" + d.URI
 	cache := t.TempDir()
 
@@ -282,7 +284,8 @@ func TestLibvirtFleet(t *testing.T) {
 		t.Errorf("@* info status:\n%s\nwant it to end with:\n%s", &out, &want)
 	}
 	// Tuning the fleet warns once, naming every domain in that order.
-	if w := "hmpsh: " + tunedWarning(order) + "\n"; errOut.String() != w {
+	skipped := "hmpsh: " + all + ": domain \"" + odd + "\" is not a monitor name (letters, digits, - and _): name it with NAME=libvirt:" + odd + "; skipped\n"
+	if w := skipped + "hmpsh: " + tunedWarning(order) + "\n"; errOut.String() != w {
 		t.Errorf("stderr:\n%s\nwant:\n%s", &errOut, w)
 	}
 
