@@ -349,3 +349,31 @@ func TestLibvirtFleet(t *testing.T) {
 		}
 	}
 }
+
+// On a terminal, a libvirt domain's events come above the prompt as they
+// happen (one sent by virsh, not by hmpsh, included), and Tab completes
+// from its QEMU's schema.
+func TestLibvirtInteractive(t *testing.T) {
+	uri := libvirttest.System(t)
+	d := libvirttest.Domain(t, uri, libvirttest.Name(t, "tty"))
+	env, _ := xdg(t)
+	tm := startTerm(t, env, "--no-tips", "--qmp", "vm=libvirt:"+d)
+	tm.expect(`(?m)^\(qemu\)$`)
+	tm.send("stop\r")
+	tm.expect(`(?m)^event \S+ STOP\n\(qemu\)$`)
+	// Resumed behind hmpsh's back: the event still comes, above the prompt
+	// and the half-typed line.
+	tm.send("info sta")
+	if _, err := libvirttest.Virsh(t, uri, "resume", d); err != nil {
+		t.Fatal(err)
+	}
+	tm.expect(`(?m)^event \S+ RESUME\n\(qemu\) info sta$`)
+	tm.send("\x15migrate_set_capability xbz\t")
+	tm.expect(`(?m)^\(qemu\) migrate_set_capability xbzrle$`)
+	tm.send("on\r")
+	tm.expect(`warning: vm is managed by libvirt`)
+	tm.send("\x04")
+	if code := tm.wait(); code != 0 {
+		t.Errorf("exit %d\n%s", code, tm.log())
+	}
+}
