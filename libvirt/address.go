@@ -54,7 +54,7 @@ func ParseAddress(addr string) (Address, error) {
 	if a.Domain == "" {
 		return Address{}, fmt.Errorf("libvirt: address %q: no domain (libvirt:DOMAIN, or libvirt:* for every running domain)", addr)
 	}
-	if err := checkURI(a.URI); err != nil {
+	if err := CheckURI(a.URI); err != nil {
 		return Address{}, fmt.Errorf("libvirt: address %q: %w", addr, err)
 	}
 	return a, nil
@@ -63,7 +63,9 @@ func ParseAddress(addr string) (Address, error) {
 // transports are the URI schemes' transport parts go-libvirt can dial.
 var transports = map[string]bool{"": true, "unix": true, "tcp": true, "tls": true, "ssh": true, "libssh": true, "libssh2": true}
 
-func checkURI(uri string) error {
+// CheckURI says whether uri is a libvirt URI hmpsh can dial: a QEMU
+// driver's, over a transport go-libvirt has.
+func CheckURI(uri string) error {
 	u, err := url.Parse(uri)
 	if err != nil {
 		return fmt.Errorf("URI %q: %w", uri, err)

@@ -32,7 +32,7 @@ type Conn struct {
 // go-libvirt takes no context: a call that outlives ctx goes on in the
 // background until libvirtd answers or the connection ends.
 func Dial(ctx context.Context, uri string) (*Conn, error) {
-	if err := checkURI(uri); err != nil {
+	if err := CheckURI(uri); err != nil {
 		return nil, fmt.Errorf("libvirt: %w", err)
 	}
 	u, err := url.Parse(uri)

@@ -26,8 +26,12 @@ import (
 // the sandbox ends: it starts a sandbox, prints what it started as one JSON
 // line, then obeys one line of standard input, or a signal.
 func TestMain(m *testing.M) {
-	if os.Getenv("SANDBOX_HELPER") == "1" {
+	switch os.Getenv("SANDBOX_HELPER") {
+	case "1":
 		helper()
+		return
+	case "libvirt":
+		libvirtHelper()
 		return
 	}
 	os.Exit(m.Run())
