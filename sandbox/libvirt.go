@@ -82,9 +82,9 @@ type LibvirtUnreachableError struct {
 
 func (e *LibvirtUnreachableError) Error() string {
 	return fmt.Sprintf(`sandbox: libvirtd does not answer on %s: %v
-  install and start it:  build/install-libvirt.sh (in the hmpsh repository; make deps runs it)
-  installed, not running: sudo libvirtd -d   (or: sudo systemctl start libvirtd)
-  or the QEMU sandbox:   hmpsh   (without --sandbox libvirt: two QEMUs of hmpsh's own)`, e.URI, e.Err)
+  install and start it:    build/install-libvirt.sh (in the hmpsh repository; make deps runs it)
+  start an installed one:  sudo virtlogd -d; sudo libvirtd -d   (with systemd: sudo systemctl start libvirtd)
+  or use the QEMU sandbox: hmpsh   (without --sandbox libvirt: two QEMUs of hmpsh's own)`, e.URI, e.Err)
 }
 
 func (e *LibvirtUnreachableError) Unwrap() error { return e.Err }

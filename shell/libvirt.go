@@ -14,6 +14,7 @@ import (
 	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/libvirt"
 	"github.com/hmpsh/hmpsh/qmp"
+	"github.com/hmpsh/hmpsh/sandbox"
 )
 
 // libvirtPool holds a session's connections to libvirt daemons, one per
@@ -505,4 +506,47 @@ func (s *Session) libvirtNote(ctx context.Context, raw, monitor string) string {
 		return "libvirt:     " + warning
 	}
 	return ""
+}
+
+// useLibvirtSandbox connects the monitors of a libvirt sandbox's domains
+// as src and dst. Their events are libvirt's business: unlike the QEMU
+// sandbox, hmpsh turns no capability on.
+func (s *Session) useLibvirtSandbox(ctx context.Context, sb *sandbox.Libvirt) error {
+	for _, d := range []sandbox.Domain{sb.Src, sb.Dst} {
+		if _, err := s.connectLibvirt(ctx, d.Name, d.Addr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// libvirtSandboxBanner says what was started, what to try on a libvirt
+// monitor, and how a migration goes instead: the virsh command line
+// hmpsh's refusal of migrate gives for src.
+func libvirtSandboxBanner(s *Session, sb *sandbox.Libvirt) string {
+	src := s.mons.lookup(sb.Src.Name)
+	virsh, note := virshEquivalent(src.libvirtMonitor(), libvirtCall{name: "migrate"})
+	// Tried: virsh migrate to qemu:///system and to
+	// qemu+tcp://127.0.0.1/system, from qemu:///system.
+	where := strings.Join(wrap(note+`. Not to the host src runs on, so not into dst: libvirt refuses that ("Attempt to migrate guest to the same host").`, 79), "\n")
+	return fmt.Sprintf(`hmpsh sandbox: two libvirt domains on %s, QEMU %s (TCG, -machine pc, 64 MiB)
+  src  %s  running
+  dst  %s  running
+Lines go to src; "@dst LINE" runs one on dst, ".use dst" switches. libvirt runs
+these QEMUs; hmpsh talks to each through libvirt. Lines to try:
+  info status
+  stop                                       then cont: STOP and RESUME events
+                                             (virsh list shows src paused between)
+  @* info status
+  info migrate_parameters
+  migrate_set_parameter downtime-limit 400   sent, with a warning (libvirt may
+                                             set it again for its own migrations)
+hmpsh sends no migration command to a libvirt domain (migrate, migrate_incoming,
+migrate_cancel, ...): libvirt runs both ends of a migration itself, and such a
+line is refused with the virsh command that does it. For src's domain:
+  %s
+%s
+help lists the commands; Tab completes; Ctrl-D leaves, and both domains are
+destroyed with hmpsh.
+`, sb.URI, src.Version(), sb.Src.Addr, sb.Dst.Addr, virsh, where)
 }

@@ -67,6 +67,7 @@ type Options struct {
 	Timeout       time.Duration
 	MaxMessage    int64 // --max-message, bytes
 	CacheDir      string
+	Sandbox       string // --sandbox qemu|libvirt[@URI]
 	QEMU          string // the sandbox's binary
 	Machine       string // the sandbox's -machine
 	KeepGoing     bool
@@ -130,8 +131,11 @@ func (fl *flagList) cacheFlag(p *string) {
 func flags(o *Options, known []string) (*flag.FlagSet, []string) {
 	fl := newFlagList("hmpsh")
 	fs, add := fl.fs, fl.add
+	add("sandbox", func() {
+		fs.StringVar(&o.Sandbox, "sandbox", "qemu", "what the sandbox's src and dst are, `qemu|libvirt[@URI]`: qemu is two QEMUs of hmpsh's own; libvirt is two transient libvirt domains on URI (qemu:///system when not given), destroyed when hmpsh exits")
+	})
 	add("sandbox-machine", func() {
-		fs.StringVar(&o.Machine, "sandbox-machine", "none", "the sandbox's -machine, `none|pc`: none has no RAM and starts at once, pc has 64 MiB of RAM")
+		fs.StringVar(&o.Machine, "sandbox-machine", "none", "the QEMU sandbox's -machine, `none|pc`: none has no RAM and starts at once, pc has 64 MiB of RAM")
 	})
 	fl.qemuFlag(&o.QEMU)
 	add("qmp", func() {
@@ -203,6 +207,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ExitMonitor
 	}
 	o.Args = fs.Args()
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	if len(o.Args) > 0 {
 		switch o.Args[0] {
 		case "check":
@@ -250,6 +256,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "hmpsh: --dry-run sends nothing; leave out --qmp\n")
 			return ExitMonitor
 		}
+		if given["sandbox"] {
+			fmt.Fprintf(stderr, "hmpsh: --dry-run starts no sandbox; leave out --sandbox\n")
+			return ExitMonitor
+		}
 		if len(o.Sources) == 0 {
 			fmt.Fprintf(stderr, "hmpsh: --dry-run needs lines: -c LINE or -f FILE\n")
 			return ExitMonitor
@@ -280,7 +290,45 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hmpsh: --sandbox-machine %s: want none or pc\n", o.Machine)
 		return ExitMonitor
 	}
-	return runLive(o, vars, sx, targets, stdin, stdout, stderr)
+	if len(o.QMP) > 0 && given["sandbox"] {
+		fmt.Fprintf(stderr, "hmpsh: --sandbox starts src and dst; with --qmp hmpsh starts none: leave one out\n")
+		return ExitMonitor
+	}
+	libvirtURI, err := parseSandbox(o.Sandbox)
+	if err != nil {
+		fmt.Fprintf(stderr, "hmpsh: --sandbox %s: %v\n", o.Sandbox, err)
+		return ExitMonitor
+	}
+	if libvirtURI != "" {
+		if o.QEMU != "" {
+			fmt.Fprintf(stderr, "hmpsh: --qemu picks the QEMU sandbox's binary; libvirt runs its own default emulator in --sandbox libvirt\n")
+			return ExitMonitor
+		}
+		if given["sandbox-machine"] && o.Machine != "pc" {
+			fmt.Fprintf(stderr, "hmpsh: --sandbox libvirt's domains are -machine pc (libvirt has no -machine none); leave out --sandbox-machine\n")
+			return ExitMonitor
+		}
+	}
+	return runLive(o, libvirtURI, vars, sx, targets, stdin, stdout, stderr)
+}
+
+// parseSandbox reads --sandbox: "qemu", or "libvirt[@URI]", whose URI
+// (libvirt's default when not given) it returns.
+func parseSandbox(v string) (libvirtURI string, err error) {
+	if v == "qemu" {
+		return "", nil
+	}
+	kind, uri, hasURI := strings.Cut(v, "@")
+	if kind != "libvirt" {
+		return "", fmt.Errorf("want qemu, libvirt or libvirt@URI")
+	}
+	if !hasURI {
+		return libvirt.DefaultURI, nil
+	}
+	if err := libvirt.CheckURI(uri); err != nil {
+		return "", err
+	}
+	return uri, nil
 }
 
 // subcommand runs "hmpsh NAME ARGS...", one of hmpsh's own commands made
@@ -316,6 +364,7 @@ func (s *Session) usage(fs *flag.FlagSet, order []string) string {
 
 Usage:
   hmpsh [--sandbox-machine none|pc] [--qemu PATH] [-c LINE | -f FILE]...
+  hmpsh --sandbox libvirt[@URI] [-c LINE | -f FILE]...
   hmpsh --qmp [NAME=]ADDR [--qmp NAME=ADDR]... [-c LINE | -f FILE]...
   hmpsh --dry-run [--target-version X.Y] (-c LINE | -f FILE)...
 `)
@@ -330,6 +379,9 @@ Usage:
 	b.WriteString(`
 Without --qmp, hmpsh starts a sandbox: two throwaway QEMUs, src and dst
 (dst waits for a migration), in a private directory that goes with hmpsh.
+With --sandbox libvirt, src and dst are two transient libvirt domains
+instead (on qemu:///system, or URI), destroyed when hmpsh exits; their
+monitors are libvirt's, which takes no migrate: virsh migrate does that.
 
 Options:
 `)
@@ -353,6 +405,7 @@ Examples:
         -c 'migrate -c socket,type=unix,path=/tmp/mig.sock'
   hmpsh --qmp a=tcp:host1:4444 --qmp b=tcp:host2:4444 --qmp c=tcp:host3:4444 \
         -c '@* info migrate_parameters'
+  hmpsh --sandbox libvirt -c '@* info status' -c 'info migrate_parameters'
   hmpsh --dry-run -c 'migrate -c socket,type=inet,host=10.0.0.2,port=4444'
   hmpsh --dry-run --target-version 7.2 -c 'migrate tcp:10.0.0.2:4444'
   hmpsh help migrate
@@ -402,7 +455,7 @@ func wrap(text string, width int) []string {
 }
 
 // runLive connects to the monitors and runs the lines on them.
-func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targets, stdin io.Reader, stdout, stderr io.Writer) int {
+func runLive(o Options, libvirtURI string, vars map[string]string, sx *hmp.Syntax, known *hmp.Targets, stdin io.Reader, stdout, stderr io.Writer) int {
 	var tty *os.File
 	if f, ok := stdin.(*os.File); ok && len(o.Sources) == 0 && readline.IsTerminal(int(f.Fd())) {
 		tty = f
@@ -419,7 +472,24 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 	// migration. They go with hmpsh, however it ends.
 	banner := ""
 	var use *sandbox.Sandbox
-	if len(o.QMP) == 0 {
+	var useLibvirt *sandbox.Libvirt
+	if len(o.QMP) == 0 && libvirtURI != "" {
+		// Or two transient libvirt domains, destroyed when hmpsh goes.
+		lsb, err := sandbox.StartLibvirt(ctx, sandbox.LibvirtOptions{URI: libvirtURI})
+		if i := interruption(ctx); i != nil {
+			if lsb != nil {
+				lsb.Close()
+			}
+			fmt.Fprintf(stderr, "hmpsh: interrupted while starting the sandbox\n")
+			return i.Code()
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "hmpsh: %v\n", err)
+			return ExitMonitor
+		}
+		defer lsb.Close()
+		useLibvirt = lsb
+	} else if len(o.QMP) == 0 {
 		sb, err := sandbox.Start(ctx, sandbox.Options{QEMU: o.QEMU, Machine: o.Machine})
 		if i := interruption(ctx); i != nil {
 			if sb != nil {
@@ -449,6 +519,11 @@ func runLive(o Options, vars map[string]string, sx *hmp.Syntax, known *hmp.Targe
 	err := sess.connectAll(ctx, o.QMP)
 	if use != nil {
 		err = sess.useSandbox(ctx, use)
+	}
+	if useLibvirt != nil {
+		if err = sess.useLibvirtSandbox(ctx, useLibvirt); err == nil {
+			banner = libvirtSandboxBanner(sess, useLibvirt)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "hmpsh: %v\n", err)
