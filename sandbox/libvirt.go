@@ -142,7 +142,16 @@ func StartLibvirt(ctx context.Context, o LibvirtOptions) (_ *Libvirt, err error)
 		if _, err := fmt.Fprintf(l.wdPipe, "%s\n", d.Domain); err != nil {
 			return nil, fmt.Errorf("sandbox: watchdog: %w", err)
 		}
-		if err := conn.CreateTransient(ctx, domainXML(d.Domain)); err != nil {
+		// Not given up on when ctx is cancelled (Ctrl-C): go-libvirt's
+		// call would go on without us, and the domain could be created
+		// after Close destroyed it. It takes seconds.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), libvirtStartTimeout)
+		err := conn.CreateTransient(cctx, domainXML(d.Domain))
+		cancel()
+		if err == nil && ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		if err != nil {
 			return nil, fmt.Errorf("sandbox: starting domain %s (%s) on %s: %w", d.Name, d.Domain, uri, err)
 		}
 	}
