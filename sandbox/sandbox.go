@@ -21,6 +21,9 @@
 //   - Each QEMU has its own process group (Setpgid): Ctrl-C at the terminal is
 //     the shell's (it detaches a waiting migrate), never the QEMUs', and a kill
 //     of the group also ends what QEMU forked (an exec: migration's command).
+//
+// StartLibvirt is the other sandbox (hmpsh --sandbox libvirt): src and dst
+// as two transient libvirt domains, destroyed the same ways; see Libvirt.
 package sandbox
 
 import (
