@@ -34,15 +34,8 @@ func (c *Conn) Destroy(ctx context.Context, domain string) error {
 		}
 		return c.lv.DomainDestroy(dom)
 	})
-	if err == nil || golibvirt.IsNotFound(err) || isNotRunning(err) {
+	if err == nil || errors.Is(notRunning(err), ErrNotRunning) {
 		return nil
 	}
 	return fmt.Errorf("libvirt: %s: destroying domain %q: %w", c.uri, domain, err)
-}
-
-// isNotRunning is libvirt's answer to destroying a domain that is defined
-// but stopped: "Requested operation is not valid: domain is not running".
-func isNotRunning(err error) bool {
-	var e golibvirt.Error
-	return errors.As(err, &e) && e.Code == uint32(golibvirt.ErrOperationInvalid)
 }
