@@ -177,3 +177,40 @@ func established(t *testing.T, port string) int {
 	}
 	return n
 }
+
+// qemu+tls through a TLS endpoint of the test's own (client certificate
+// required) in front of the machine's libvirtd: pkipath= and the port are
+// taken from the URI, and a server the CA did not sign is refused.
+func TestMonitorTLS(t *testing.T) {
+	uri := libvirttest.TLSURI(t)
+	name := libvirttest.Domain(t, libvirttest.SystemURI, libvirttest.Name(t, "tls"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := libvirt.Dial(ctx, uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m, err := c.Monitor(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := m.HMP(ctx, "info status")
+	if err != nil || !strings.Contains(out, "VM status: running") {
+		t.Errorf("HMP info status over TLS: %q, %v", out, err)
+	}
+
+	// Another test CA: the server's certificate does not verify.
+	other := libvirttest.TLSURI(t)
+	u, _ := url.Parse(uri)
+	o, _ := url.Parse(other)
+	q := u.Query()
+	q.Set("pkipath", o.Query().Get("pkipath"))
+	u.RawQuery = q.Encode()
+	if c2, err := libvirt.Dial(ctx, u.String()); err == nil {
+		c2.Close()
+		t.Errorf("a server signed by another CA was taken")
+	} else if !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("another CA: %v, want a certificate error", err)
+	}
+}

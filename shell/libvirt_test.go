@@ -17,8 +17,9 @@ import (
 	"github.com/hmpsh/hmpsh/shell/complete"
 )
 
-// hmpsh on a libvirt domain, locally, over qemu+tcp and over qemu+ssh (a
-// private sshd on loopback): every kind of line
+// hmpsh on a libvirt domain, locally, over qemu+tcp, over qemu+ssh (a
+// private sshd on loopback) and over qemu+tls (a TLS endpoint of the
+// test's own in front of libvirtd): every kind of line
 // runs as on a socket, events arrive, the live schema types lines.
 func TestLibvirtLines(t *testing.T) {
 	uri := libvirttest.System(t)
@@ -28,6 +29,7 @@ func TestLibvirtLines(t *testing.T) {
 		{"local", ""},
 		{"tcp", "@" + libvirttest.SystemTCP(t)},
 		{"ssh", "@" + libvirttest.SSHURI(t)},
+		{"tls", "@" + libvirttest.TLSURI(t)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer

@@ -14,9 +14,17 @@ package libvirttest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
+	"io"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -286,4 +294,127 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TLSURI returns a qemu+tls URI that reaches the machine's libvirtd
+// through a TLS endpoint on loopback of the test's own: a listener that
+// asks for a client certificate, as libvirtd's TLS port does, and relays
+// each connection to libvirtd's unix socket (libvirt's TLS transport is
+// its RPC stream inside TLS, after a byte that says the client's
+// certificate was accepted). The certificates are
+// made for the test, in pkipath's layout (cacert.pem, clientcert.pem,
+// clientkey.pem), and the URI's pkipath names them.
+func TLSURI(t testing.TB) string {
+	t.Helper()
+	System(t)
+	dir := t.TempDir()
+	ca, caKey := newCert(t, nil, nil, "hmpsh test CA", true)
+	writePEM(t, filepath.Join(dir, "cacert.pem"), "CERTIFICATE", ca.Raw)
+	server, serverKey := newCert(t, ca, caKey, "127.0.0.1", false)
+	client, clientKey := newCert(t, ca, caKey, "hmpsh test client", false)
+	writePEM(t, filepath.Join(dir, "clientcert.pem"), "CERTIFICATE", client.Raw)
+	kb, err := x509.MarshalECPrivateKey(clientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePEM(t, filepath.Join(dir, "clientkey.pem"), "EC PRIVATE KEY", kb)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	conf := &tls.Config{
+		Certificates: []tls.Certificate{{Certificate: [][]byte{server.Raw}, PrivateKey: serverKey}},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    pool,
+	}
+	l, err := tls.Listen("tcp", "127.0.0.1:0", conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				// libvirtd, once it has checked the client's
+				// certificate, says so with one byte, 1, before the RPC
+				// stream (go-libvirt's TLS dialer waits for it).
+				tc := c.(*tls.Conn)
+				if tc.Handshake() != nil {
+					tc.Close()
+					return
+				}
+				if _, err := tc.Write([]byte{1}); err != nil {
+					tc.Close()
+					return
+				}
+				relay(tc, "/var/run/libvirt/libvirt-sock")
+			}()
+		}
+	}()
+	return fmt.Sprintf("qemu+tls://127.0.0.1:%d/system?pkipath=%s", l.Addr().(*net.TCPAddr).Port, dir)
+}
+
+// relay copies between c and a new connection to the unix socket path,
+// until either side ends.
+func relay(c net.Conn, path string) {
+	defer c.Close()
+	u, err := net.Dial("unix", path)
+	if err != nil {
+		return
+	}
+	defer u.Close()
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(u, c); done <- struct{}{} }()
+	go func() { io.Copy(c, u); done <- struct{}{} }()
+	<-done
+}
+
+// newCert makes a certificate for name (an IP address becomes its
+// subject alternative name), signed by parent, or self-signed when parent
+// is nil.
+func newCert(t testing.TB, parent *x509.Certificate, parentKey *ecdsa.PrivateKey, name string, isCA bool) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  isCA,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	}
+	if isCA {
+		tmpl.KeyUsage |= x509.KeyUsageCertSign
+	}
+	if ip := net.ParseIP(name); ip != nil {
+		tmpl.IPAddresses = []net.IP{ip}
+	}
+	signer, signerKey := tmpl, key
+	if parent != nil {
+		signer, signerKey = parent, parentKey
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
+}
+
+func writePEM(t testing.TB, path, kind string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
