@@ -8,6 +8,7 @@ import (
 
 	"github.com/hmpsh/hmpsh/hmp"
 	"github.com/hmpsh/hmpsh/internal/suggest"
+	"github.com/hmpsh/hmpsh/libvirt"
 )
 
 // Command is one of hmpsh's own commands, in the style of Go's cmd/go
@@ -93,12 +94,22 @@ any other HMP command, "help COMMAND" is QEMU's own help.`,
 		{
 			Name: ".connect",
 			Params: []hmp.Param{monitorParam,
-				{Name: "addr", Type: hmp.Address, Help: "unix:PATH, tcp:HOST:PORT or a path (a QMP socket), or libvirt:DOMAIN[@URI] (a domain libvirt manages)"}},
+				{Name: "addr", Type: hmp.Address, Optional: true, Help: "unix:PATH, tcp:HOST:PORT or a path (a QMP socket), or libvirt:DOMAIN[@URI] (a domain libvirt manages); a libvirt address alone, without NAME, names the monitor after its domain, and libvirt:*[@URI] connects every running domain"}},
 			Short:    "connect (or reconnect) monitor NAME at ADDR",
-			Examples: []hmp.Example{{Line: ".connect dst unix:/tmp/dst.sock"}, {Line: ".connect web1 libvirt:web1@qemu+tcp://10.0.0.5/system"}},
+			Examples: []hmp.Example{{Line: ".connect dst unix:/tmp/dst.sock"}, {Line: ".connect web1 libvirt:web1@qemu+tcp://10.0.0.5/system"}, {Line: ".connect libvirt:*@qemu+tcp://10.0.0.5/system"}},
 			Run: func(ctx context.Context, s *Session, c *hmp.Call) error {
 				name, _ := c.Arg("name")
-				addr, _ := c.Arg("addr")
+				addr, ok := c.Arg("addr")
+				if !ok || addr == "" {
+					if !libvirt.IsAddress(name) {
+						return fmt.Errorf(".connect: missing argument ADDR; usage: .connect NAME ADDR (or .connect libvirt:DOMAIN[@URI], libvirt:*[@URI])")
+					}
+					ms, err := s.connectLibvirt(ctx, "", name)
+					for _, m := range ms {
+						s.pr.connected(m)
+					}
+					return err
+				}
 				m, err := s.Connect(ctx, name, addr)
 				if err != nil {
 					return err

@@ -158,6 +158,15 @@ func (s *Session) connectLibvirt(ctx context.Context, name, addr string) ([]*Mon
 			}
 			return ms, err
 		}
+		if other := s.libvirtMonitorOf(a.URI, d); other != nil {
+			if all {
+				continue // connected already, as other
+			}
+			if other.Name != n {
+				return ms, fmt.Errorf("domain %s on %s is monitor %s already", d, a.URI, other.Name)
+			}
+			return ms, fmt.Errorf("monitor %s is connected to %s; .disconnect %s first", n, other.Addr, n)
+		}
 		lm, err := c.Monitor(dctx, d)
 		if all && errors.Is(err, libvirt.ErrNotRunning) {
 			// It stopped between the listing and now: not a running
@@ -175,10 +184,34 @@ func (s *Session) connectLibvirt(ctx context.Context, name, addr string) ([]*Mon
 		}
 		ms = append(ms, m)
 	}
-	if len(ms) == 0 {
+	if len(ms) == 0 && !alreadyAll(s, a, domains) {
 		return nil, fmt.Errorf("%s: no running domain on %s that hmpsh could connect", addr, a.URI)
 	}
 	return ms, nil
+}
+
+// alreadyAll: every domain of a libvirt:* address is a monitor already,
+// so that connecting none is no failure.
+func alreadyAll(s *Session, a libvirt.Address, domains []string) bool {
+	if a.Domain != libvirt.AllDomains {
+		return false
+	}
+	for _, d := range domains {
+		if s.libvirtMonitorOf(a.URI, d) == nil {
+			return false
+		}
+	}
+	return len(domains) > 0
+}
+
+// libvirtMonitorOf is the monitor, still up, of domain on uri, or nil.
+func (s *Session) libvirtMonitorOf(uri, domain string) *Monitor {
+	for _, m := range s.mons.list() {
+		if lm := m.libvirtMonitor(); lm != nil && lm.URI() == uri && lm.Domain() == domain && m.up() == nil {
+			return m
+		}
+	}
+	return nil
 }
 
 func monitorNameOr(name, domain string) string {

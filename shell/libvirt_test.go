@@ -304,6 +304,26 @@ func TestLibvirtFleet(t *testing.T) {
 		}
 	}
 
+	// .connect takes a libvirt address alone: libvirt:* adds the domains
+	// not connected yet, each named after it; a domain is one monitor.
+	out.Reset()
+	errOut.Reset()
+	code = Main([]string{"--cache-dir", cache, "--qmp", "first=libvirt:" + order[0] + "@" + d.URI,
+		"-c", ".connect libvirt:" + order[1] + "@" + d.URI, "-c", ".connect libvirt:*@" + d.URI, "-c", ".monitors",
+		"-c", ".connect again libvirt:" + order[2] + "@" + d.URI}, strings.NewReader(""), &out, &errOut)
+	o, e := out.String(), ""
+	for _, want := range []string{"connected " + order[1] + ": QEMU", "connected " + order[2] + ": QEMU", "* first ", "  " + order[1] + " ", "  " + order[2] + " "} {
+		if !strings.Contains(o, want) {
+			t.Errorf(".connect: stdout lacks %q:\n%s", want, o)
+		}
+	}
+	if strings.Contains(o, "connected "+order[0]) || strings.Count(o, "connected "+order[1]) != 1 {
+		t.Errorf(".connect libvirt:* connected a domain twice:\n%s", o)
+	}
+	if w := "-c:4: domain " + order[2] + " on " + d.URI + " is monitor " + order[2] + " already"; code != 1 || !strings.Contains(errOut.String(), w) {
+		t.Errorf("exit %d, stderr:\n%s\nwant %q", code, &errOut, w)
+	}
+
 	// One domain destroyed while "@* .wait" waits; the others are paused
 	// by virsh, so their waits end. --keep-going runs the last line too.
 	script := filepath.Join(t.TempDir(), "fleet.hmp")
@@ -335,7 +355,7 @@ func TestLibvirtFleet(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("the fleet script goes on waiting:\n%s\n%s", sout, serr)
 	}
-	o, e := sout.String(), serr.String()
+	o, e = sout.String(), serr.String()
 	if code != 2 {
 		t.Errorf("exit %d, want 2 (a monitor lost)\n%s\n%s", code, o, e)
 	}
