@@ -114,6 +114,12 @@ func TestLibvirtCompletion(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// .connect libvirt:DOMAIN alone: the same, in NAME's place.
+	line = ".connect libvirt:" + d[:len(d)-3]
+	cands, n = c.Candidates(line, len(line))
+	if !slices.ContainsFunc(cands, func(cd complete.Candidate) bool { return line[:len(line)-n]+cd.Text == ".connect libvirt:"+d+" " }) {
+		t.Errorf("%q: candidates %+v lack the domain %s", line, cands, d)
+	}
 }
 
 // Every migration command is refused before anything is sent, with the

@@ -70,7 +70,16 @@ func (st *state) argsSlot(ps []hmp.Param, qmpName, about string, args []split.Wo
 	if n >= len(positionals) {
 		return st.wordSlot(about, items)
 	}
-	pos := st.valueSlot(positionals[n], qmpName, posVals)
+	var pos *slot
+	if addressFirst(positionals, n) && strings.HasPrefix(st.cur.Text, "libvirt:") {
+		// ".connect libvirt:..." names its monitors after the domains.
+		pos = st.addressSlot(st.cur.Text)
+	} else {
+		pos = st.valueSlot(positionals[n], qmpName, posVals)
+		if pos != nil && addressFirst(positionals, n) {
+			pos.items = append(pos.items, item{text: "libvirt:", help: "libvirt:DOMAIN[@URI] alone: a monitor named after its domain (libvirt:* for every running one)"})
+		}
+	}
 	if pos == nil {
 		return st.wordSlot(about, items)
 	}
@@ -86,6 +95,13 @@ func (st *state) argsSlot(ps []hmp.Param, qmpName, about string, args []split.Wo
 		pos.about = about
 	}
 	return pos
+}
+
+// addressFirst: positional n is a monitor's name that an optional
+// address follows (.connect NAME [ADDR]), so a libvirt address may come
+// in its place.
+func addressFirst(ps []hmp.Param, n int) bool {
+	return n+1 < len(ps) && ps[n].Type == hmp.Monitor && ps[n+1].Type == hmp.Address && ps[n+1].Optional
 }
 
 func flagParam(ps []hmp.Param, w string) (hmp.Param, bool) {

@@ -50,7 +50,7 @@ var syntax = func() *hmp.Syntax {
 		builtin{"help", []hmp.Param{{Name: "command", Type: hmp.CommandName, Optional: true, Rest: true}}, "hmpsh's help for a command, or QEMU's own for the others", true},
 		builtin{".use", []hmp.Param{name}, "send lines without @NAME to monitor NAME", false},
 		builtin{".monitors", nil, "list the monitors", false},
-		builtin{".connect", []hmp.Param{name, {Name: "addr", Type: hmp.Address}}, "connect monitor NAME at ADDR", false},
+		builtin{".connect", []hmp.Param{name, {Name: "addr", Type: hmp.Address, Optional: true}}, "connect monitor NAME at ADDR", false},
 		builtin{".exit", nil, "leave hmpsh", false},
 	})
 	if err != nil {
@@ -232,6 +232,8 @@ func TestMonitors(t *testing.T) {
 		check(t, c, v, ".use ", []string{"old", "src"})
 		check(t, c, v, ".use s", []string{"src "})
 		check(t, c, v, ".connect o", []string{"old "})
+		contains(t, c, v, ".connect ", []string{"libvirt:", "old", "src"}, nil)
+		check(t, c, v, ".connect l", []string{"libvirt:"})
 		check(t, c, v, ".connect old ", []string{"libvirt:", "tcp:", "unix:"})
 		check(t, c, v, ".connect old lib", []string{"libvirt:"})
 		check(t, c, v, ".monitors ", nil)
