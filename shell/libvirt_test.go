@@ -405,3 +405,23 @@ func TestLibvirtInteractive(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, tm.log())
 	}
 }
+
+// One script reads migration settings across libvirt connections
+// (qemu:///system and qemu+tcp, standing for two hosts).
+func TestLibvirtSeveralURIs(t *testing.T) {
+	uri := libvirttest.System(t)
+	a := libvirttest.Domain(t, uri, libvirttest.Name(t, "uris-a"))
+	b := libvirttest.Domain(t, uri, libvirttest.Name(t, "uris-b"))
+	tcp := libvirttest.SystemTCP(t)
+	var out, errOut bytes.Buffer
+	code := Main([]string{"--cache-dir", t.TempDir(), "--qmp", "here=libvirt:" + a, "--qmp", "there=libvirt:" + b + "@" + tcp,
+		"-c", "@* info migrate_parameters"}, strings.NewReader(""), &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, &out, &errOut)
+	}
+	for _, re := range []string{`(?m)^here: +downtime-limit: \d+ ms$`, `(?m)^there: +downtime-limit: \d+ ms$`} {
+		if !regexp.MustCompile(re).MatchString(out.String()) {
+			t.Errorf("stdout lacks %s:\n%s", re, &out)
+		}
+	}
+}
