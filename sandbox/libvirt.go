@@ -198,25 +198,11 @@ done
 // startWatchdog starts the watchdog, in its own process group and with no
 // death signal: it is the one process meant to outlive the shell.
 func (l *Libvirt) startWatchdog() error {
-	r, w, err := os.Pipe()
+	cmd, w, done, err := runWatchdog(libvirtWatchdogScript, "hmpsh-libvirt-sandbox-watchdog", l.Virsh, l.URI)
 	if err != nil {
-		return fmt.Errorf("sandbox: watchdog: %w", err)
+		return err
 	}
-	cmd := exec.Command("/bin/sh", "-c", libvirtWatchdogScript, "hmpsh-libvirt-sandbox-watchdog", l.Virsh, l.URI)
-	cmd.Dir = "/"
-	cmd.Stdin = r
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	err = cmd.Start()
-	r.Close() // the watchdog has its own; ours would hide the end of file
-	if err != nil {
-		w.Close()
-		return fmt.Errorf("sandbox: starting watchdog: %w", err)
-	}
-	l.watchdog, l.wdPipe, l.wdDone = cmd, w, make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(l.wdDone)
-	}()
+	l.watchdog, l.wdPipe, l.wdDone = cmd, w, done
 	// An *os.File nobody references is closed by its finalizer, which the
 	// watchdog would take for the shell's death: the pipe stays reachable
 	// until Close.

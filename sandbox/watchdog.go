@@ -49,11 +49,25 @@ rm -rf -- "$dir"
 // reach it, and no death signal: it is the one process meant to outlive the
 // shell.
 func (s *Sandbox) startWatchdog() error {
+	cmd, w, done, err := runWatchdog(watchdogScript, "hmpsh-sandbox-watchdog", s.Dir)
+	if err != nil {
+		return err
+	}
+	s.watchdog, s.wdPipe, s.wdDone = cmd, w, done
+	return nil
+}
+
+// runWatchdog starts /bin/sh -c script (named name, with args) in its own
+// process group, its standard input a pipe whose write end it returns:
+// the script wakes when that end is closed, by the shell or by the
+// kernel when the shell dies. done is closed once the watchdog has been
+// reaped.
+func runWatchdog(script, name string, args ...string) (cmd *exec.Cmd, w *os.File, done chan struct{}, err error) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("sandbox: watchdog: %w", err)
+		return nil, nil, nil, fmt.Errorf("sandbox: watchdog: %w", err)
 	}
-	cmd := exec.Command("/bin/sh", "-c", watchdogScript, "hmpsh-sandbox-watchdog", s.Dir)
+	cmd = exec.Command("/bin/sh", append([]string{"-c", script, name}, args...)...)
 	cmd.Dir = "/"
 	cmd.Stdin = r
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -61,12 +75,12 @@ func (s *Sandbox) startWatchdog() error {
 	r.Close() // the watchdog has its own; ours would hide the end of file
 	if err != nil {
 		w.Close()
-		return fmt.Errorf("sandbox: starting watchdog: %w", err)
+		return nil, nil, nil, fmt.Errorf("sandbox: starting watchdog: %w", err)
 	}
-	s.watchdog, s.wdPipe, s.wdDone = cmd, w, make(chan struct{})
+	done = make(chan struct{})
 	go func() {
 		cmd.Wait()
-		close(s.wdDone)
+		close(done)
 	}()
-	return nil
+	return cmd, w, done, nil
 }
