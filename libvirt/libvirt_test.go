@@ -124,6 +124,26 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// infoStatusOver connects to uri and checks that HMP info status works on
+// domain; the connection is the caller's to close.
+func infoStatusOver(ctx context.Context, t *testing.T, uri, domain string) *libvirt.Conn {
+	t.Helper()
+	c, err := libvirt.Dial(ctx, uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Monitor(ctx, domain)
+	if err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	out, err := m.HMP(ctx, "info status")
+	if err != nil || !strings.Contains(out, "VM status: running") {
+		t.Errorf("HMP info status over %s: %q, %v", uri, out, err)
+	}
+	return c
+}
+
 // qemu+ssh through a private sshd on loopback: the monitor works, and
 // closing the connection ends the ssh connection too (go-libvirt's own
 // ssh dialer left it open).
@@ -132,19 +152,7 @@ func TestMonitorSSH(t *testing.T) {
 	name := libvirttest.Domain(t, libvirttest.SystemURI, libvirttest.Name(t, "ssh"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := libvirt.Dial(ctx, uri)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := c.Monitor(ctx, name)
-	if err != nil {
-		c.Close()
-		t.Fatal(err)
-	}
-	out, err := m.HMP(ctx, "info status")
-	if err != nil || !strings.Contains(out, "VM status: running") {
-		t.Errorf("HMP info status over ssh: %q, %v", out, err)
-	}
+	c := infoStatusOver(ctx, t, uri, name)
 	u, _ := url.Parse(uri)
 	if n := established(t, u.Port()); n == 0 {
 		t.Fatalf("no TCP connection to sshd's port %s while connected", u.Port())
@@ -186,19 +194,8 @@ func TestMonitorTLS(t *testing.T) {
 	name := libvirttest.Domain(t, libvirttest.SystemURI, libvirttest.Name(t, "tls"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := libvirt.Dial(ctx, uri)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := infoStatusOver(ctx, t, uri, name)
 	defer c.Close()
-	m, err := c.Monitor(ctx, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := m.HMP(ctx, "info status")
-	if err != nil || !strings.Contains(out, "VM status: running") {
-		t.Errorf("HMP info status over TLS: %q, %v", out, err)
-	}
 
 	// Another test CA: the server's certificate does not verify.
 	other := libvirttest.TLSURI(t)
