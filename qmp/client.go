@@ -198,8 +198,10 @@ func (dl Dialer) dialOnce(ctx context.Context, d *net.Dialer, network, address s
 }
 
 // closedRetry is how long Dial tries again a monitor that closes the
-// connection before its greeting.
-const closedRetry = 5 * time.Second
+// connection before its greeting (ctx may end it sooner). 5 s was too
+// short on a loaded 2-core machine: QEMU 10.0 went on closing a test's
+// connections for over 8 s after a readiness probe had left.
+const closedRetry = 15 * time.Second
 
 // NewClient is the package's NewClient with d's options.
 func (dl Dialer) NewClient(ctx context.Context, conn net.Conn) (*Client, error) {
