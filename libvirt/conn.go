@@ -25,6 +25,12 @@ type Conn struct {
 	err      error // why the connection ended, once it has
 	done     chan struct{}
 	stopLife context.CancelFunc
+
+	// subscribed holds the domains whose QEMU events this connection
+	// has asked libvirtd for. A subscription lasts as long as the
+	// connection, whatever becomes of the monitors (see subscribe).
+	subscribed map[string]bool
+	forwarders sync.WaitGroup
 }
 
 // Dial connects to the libvirtd of uri (see ParseAddress) and watches its
@@ -70,13 +76,13 @@ func Dial(ctx context.Context, uri string) (*Conn, error) {
 	if d.err != nil {
 		return nil, fmt.Errorf("libvirt: connecting to %s: %w", uri, d.err)
 	}
-	c := &Conn{uri: uri, lv: d.lv, monitors: map[string]*Monitor{}, done: make(chan struct{})}
+	c := &Conn{uri: uri, lv: d.lv, monitors: map[string]*Monitor{}, subscribed: map[string]bool{}, done: make(chan struct{})}
 	lctx, stop := context.WithCancel(context.Background())
 	c.stopLife = stop
 	life, err := c.lifecycle(ctx, lctx)
 	if err != nil {
+		d.lv.Disconnect() // before stop: see subscribe
 		stop()
-		d.lv.Disconnect()
 		return nil, fmt.Errorf("libvirt: %s: watching domains: %w", uri, err)
 	}
 	go c.watch(life)
@@ -212,7 +218,56 @@ func (c *Conn) Running(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
+// subscribe asks libvirtd for domain's QEMU events, once per connection,
+// and hands them to the domain's monitor of the moment, if any.
+//
+// A subscription is never taken back while the connection lives: it ends
+// with the connection. libvirtd 9.0 (Debian 12) crashes, now and then,
+// when a client's connection closes while a deregistration of an event
+// callback from that client is being handled (its cleanup walks the
+// client's callbacks while the deregistration frees them); go-libvirt
+// deregisters in the background once a subscription's context ends, so
+// ending one just before the connection closed (a monitor closed, then
+// hmpsh exiting) brought libvirtd down. With no deregistration at all,
+// libvirtd drops the callbacks itself when the connection closes.
+func (c *Conn) subscribe(ctx context.Context, domain string) error {
+	c.mu.Lock()
+	if c.subscribed[domain] {
+		c.mu.Unlock()
+		return nil
+	}
+	c.subscribed[domain] = true
+	c.mu.Unlock()
+	var evs <-chan golibvirt.DomainEvent
+	err := c.do(ctx, func() error {
+		var err error
+		evs, err = c.lv.SubscribeQEMUEvents(context.Background(), domain)
+		return err
+	})
+	if err != nil {
+		c.mu.Lock()
+		delete(c.subscribed, domain)
+		c.mu.Unlock()
+		return err
+	}
+	c.forwarders.Add(1)
+	go func() {
+		defer c.forwarders.Done()
+		for ev := range evs {
+			c.mu.Lock()
+			m := c.monitors[domain]
+			c.mu.Unlock()
+			if m != nil {
+				m.deliver(ev)
+			}
+		}
+	}()
+	return nil
+}
+
 // Close ends the connection to libvirtd, and with it every monitor on it.
+// The event subscriptions are not taken back first (see subscribe):
+// libvirtd drops them with the connection.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	if c.closing {
@@ -222,9 +277,10 @@ func (c *Conn) Close() error {
 	}
 	c.closing = true
 	c.mu.Unlock()
-	c.stopLife()
 	err := c.lv.Disconnect()
 	<-c.done
+	c.stopLife()
+	c.forwarders.Wait()
 	select {
 	case <-c.lv.Disconnected():
 		// Gone, as asked; whatever Disconnect said about the way there

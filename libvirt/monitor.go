@@ -28,14 +28,17 @@ type Monitor struct {
 
 	greeting qmp.Greeting
 	events   chan qmp.Event
-	stop     context.CancelFunc
 
-	mu       sync.Mutex
-	err      error
-	done     chan struct{}
-	endOnce  sync.Once
-	pumpDone chan struct{}
-	count    uint64 // events put in events so far
+	mu      sync.Mutex
+	err     error
+	done    chan struct{}
+	endOnce sync.Once
+	count   uint64 // events put in events so far
+
+	// evMu is held while an event is handed to events, and by end to
+	// close events: no event is sent on a closed channel.
+	evMu     sync.Mutex
+	evClosed bool
 }
 
 var _ qmp.Conn = (*Monitor)(nil)
@@ -69,27 +72,22 @@ func (c *Conn) Monitor(ctx context.Context, domain string) (*Monitor, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("libvirt: %s: domain %q: %w", c.uri, domain, notRunning(err))
 	}
-	m := &Monitor{c: c, domain: domain, dom: dom, events: make(chan qmp.Event, EventBufferSize), done: make(chan struct{}), pumpDone: make(chan struct{})}
-	ectx, stop := context.WithCancel(context.Background())
-	m.stop = stop
-	var evs <-chan golibvirt.DomainEvent
-	if err := c.do(ctx, func() error {
-		var err error
-		evs, err = c.lv.SubscribeQEMUEvents(ectx, domain)
-		return err
-	}); err != nil {
-		stop()
-		return nil, fmt.Errorf("libvirt: %s: domain %q: events: %w", c.uri, domain, notRunning(err))
-	}
+	m := &Monitor{c: c, domain: domain, dom: dom, events: make(chan qmp.Event, EventBufferSize), done: make(chan struct{})}
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
-		stop()
 		return nil, c.err
+	}
+	if old := c.monitors[domain]; old != nil {
+		c.mu.Unlock()
+		return nil, fmt.Errorf("libvirt: %s: domain %q has a monitor already", c.uri, domain)
 	}
 	c.monitors[domain] = m
 	c.mu.Unlock()
-	go m.pump(evs)
+	if err := c.subscribe(ctx, domain); err != nil {
+		m.end(fmt.Errorf("libvirt: %s: domain %q: events: %w", c.uri, domain, notRunning(err)))
+		return nil, m.Err()
+	}
 	ret, err := m.Execute(ctx, "query-version", nil)
 	if err != nil {
 		m.Close()
@@ -115,52 +113,44 @@ func (m *Monitor) Domain() string { return m.domain }
 // URI is the libvirt connection's URI.
 func (m *Monitor) URI() string { return m.c.uri }
 
-// pump hands libvirt's events on as QMP events, in the order libvirtd
-// sent them; it ends when the subscription does (the monitor closed, the
-// domain stopped, libvirtd went away).
-func (m *Monitor) pump(evs <-chan golibvirt.DomainEvent) {
-	defer close(m.pumpDone)
-	defer close(m.events)
-	// The stream ends before Err can say why when libvirtd goes away;
-	// Events must not close before Err is set.
-	defer func() {
-		select {
-		case <-m.done:
-		case <-m.c.lv.Disconnected():
-			m.end(m.c.lostErr())
-		}
-	}()
-	for ev := range evs {
-		e := qmp.Event{
-			Name: ev.Event,
-			Data: json.RawMessage(bytes.Clone(ev.Details)),
-			Time: time.Unix(int64(ev.Seconds), int64(ev.Microseconds)*1000),
-		}
-		if len(e.Data) == 0 {
-			e.Data = nil
-		}
-		select {
-		case m.events <- e:
-			m.mu.Lock()
-			m.count++
-			m.mu.Unlock()
-		case <-m.done:
-			// Nobody reads a monitor that has ended; let the stream go.
-			for range evs {
-			}
-			return
-		}
+// deliver hands one of libvirt's events on as a QMP event, waiting while
+// the monitor's reader is behind (libvirtd then holds the rest); an event
+// for a monitor that has ended is dropped.
+func (m *Monitor) deliver(ev golibvirt.DomainEvent) {
+	e := qmp.Event{
+		Name: ev.Event,
+		Data: json.RawMessage(bytes.Clone(ev.Details)),
+		Time: time.Unix(int64(ev.Seconds), int64(ev.Microseconds)*1000),
+	}
+	if len(e.Data) == 0 {
+		e.Data = nil
+	}
+	m.evMu.Lock()
+	defer m.evMu.Unlock()
+	if m.evClosed {
+		return
+	}
+	select {
+	case m.events <- e:
+		m.mu.Lock()
+		m.count++
+		m.mu.Unlock()
+	case <-m.done:
 	}
 }
 
-// end marks the monitor down with err, once.
+// end marks the monitor down with err, once. Its events subscription
+// stays with the connection (Conn.subscribe).
 func (m *Monitor) end(err error) {
 	m.endOnce.Do(func() {
 		m.mu.Lock()
 		m.err = err
 		m.mu.Unlock()
 		close(m.done)
-		m.stop()
+		m.evMu.Lock()
+		m.evClosed = true
+		close(m.events)
+		m.evMu.Unlock()
 		m.c.forget(m)
 	})
 }
@@ -186,7 +176,6 @@ func (m *Monitor) Err() error {
 // the other monitors on it (Conn.Close ends it).
 func (m *Monitor) Close() error {
 	m.end(fmt.Errorf("monitor of domain %s closed: %w", m.domain, qmp.ErrClosed))
-	<-m.pumpDone
 	return nil
 }
 
